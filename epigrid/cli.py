@@ -1,0 +1,143 @@
+"""The `epigrid` command: every Django management command, plus demo, serve and worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+USAGE_EXTRA = """
+EpiGrid commands:
+  epigrid demo [--size small|district|city] [--no-server]
+                     create the local SQLite database, load the demo district, run web server + worker
+  epigrid serve      run the production web server (granian, WSGI)
+  epigrid worker     run the background task worker (django-tasks-db)
+  epigrid <django command> ...   any Django management command (migrate, createsuperuser, ...)
+"""
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"epigrid: {message}\n")
+    return 2
+
+
+def _check_config() -> object | None:
+    from epigrid import config
+
+    try:
+        return config.load()
+    except config.ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+        return None
+
+
+def _django_command(argv: list[str]) -> int:
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["epigrid", *argv])
+    return 0
+
+
+def serve(argv: list[str]) -> int:
+    """Run granian: cross-platform (an office PC may run Windows), one binary wheel, WSGI workers."""
+    cfg = _check_config()
+    if cfg is None:
+        return 2
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from epigrid.config import Config
+
+    assert isinstance(cfg, Config)
+    Granian(
+        target="epigrid.wsgi:application",
+        address=cfg.host,
+        port=cfg.port,
+        interface=Interfaces.WSGI,
+        workers=cfg.web_workers,
+        blocking_threads=cfg.web_threads,
+        respawn_failed_workers=True,
+        log_access=False,
+    ).serve()
+    return 0
+
+
+def worker(argv: list[str]) -> int:
+    """Run the django-tasks-db worker loop."""
+    if _check_config() is None:
+        return 2
+    return _django_command(["db_worker", *argv])
+
+
+def demo(argv: list[str]) -> int:
+    """Prepare the demo database and run the web server and the worker until Ctrl-C."""
+    os.environ.setdefault("EPIGRID_MODE", "demo")
+    cfg = _check_config()
+    if cfg is None:
+        return 2
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from epigrid.config import Config
+
+    assert isinstance(cfg, Config)
+    started = time.monotonic()
+    size = "small"
+    if "--size" in argv:
+        size = argv[argv.index("--size") + 1]
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_demo", size=size, if_empty=True)
+    from epigrid.demo.accounts import demo_accounts_ensure
+
+    accounts = demo_accounts_ensure()
+    url = f"http://{cfg.host}:{cfg.port}/"
+    print("\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: " + accounts[0].password)
+    for account in accounts:
+        print(f"  {account.username:<12} {account.role_label:<10} {account.region_name}")
+    print(f"\n打开 Open {url}   (准备用时 ready in {time.monotonic() - started:.1f} s; Ctrl-C 停止 stops)\n")
+    sys.stdout.flush()
+    if "--no-server" in argv:
+        return 0
+    env = dict(os.environ)
+    children = [
+        subprocess.Popen([sys.executable, "-m", "epigrid.cli", "worker"], env=env),  # noqa: S603
+        subprocess.Popen([sys.executable, "-m", "epigrid.cli", "serve"],  # noqa: S603
+                         env={**env, "EPIGRID_WEB_WORKERS": env.get("EPIGRID_WEB_WORKERS", "1")}),
+    ]  # fmt: skip
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    failed = [child.returncode for child in children if child.returncode and child.returncode > 0]
+    return failed[0] if failed else 0
+
+
+COMMANDS = {"demo": demo, "serve": serve, "worker": worker}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
+    if args and args[0] in COMMANDS:
+        return COMMANDS[args[0]](args[1:])
+    if not args or args[0] in ("help", "-h", "--help"):
+        print(USAGE_EXTRA)
+    return _django_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

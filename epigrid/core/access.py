@@ -1,0 +1,58 @@
+"""Declare how a view is protected; ``ScopeDeclarationMiddleware`` refuses views that declare nothing.
+
+Two declarations exist:
+
+- ``@public``: shows no personal data (log-in page, language switch, health probe).
+- ``@scoped``: requires a logged-in user, and the view promises to read every row through a scoped
+  selector (``epigrid.regions.scope``) that answers 404 for rows outside the user's subtrees.
+
+A new view that forgets both is refused with 403 before it runs, and
+``tests/core/test_url_scope_walk.py`` fails, so it cannot ship by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from epigrid.core.roles import Capabilities
+
+ACCESS_ATTR = "epigrid_access"
+PUBLIC = "public"
+SCOPED = "scoped"
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def public(view: View) -> View:
+    """Mark a view as showing no personal data: anyone may open it."""
+    setattr(view, ACCESS_ATTR, PUBLIC)
+    return view
+
+
+def scoped(view: View) -> View:
+    """Mark a view as reading only through scoped selectors, and require log-in."""
+    wrapped = login_required(view)
+    setattr(wrapped, ACCESS_ATTR, SCOPED)
+    return wrapped  # type: ignore[return-value]  # login_required keeps the signature
+
+
+def requires(flag: str) -> Callable[[View], View]:
+    """Refuse the view (403) unless the user's role has the capability ``flag``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            caps: Capabilities = request.user.caps  # type: ignore[union-attr]
+            if not getattr(caps, flag):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return inner  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,22 @@
+"""Navigation by role, for the base template."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from epigrid.core.models import User
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {"nav": []}
+    caps = user.caps
+    nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
+    if caps.manage_regions:
+        nav.append((reverse("regions:import"), _("区划导入")))
+    if caps.read_audit:
+        nav.append((reverse("audit"), _("审计日志")))
+    return {"nav": nav}

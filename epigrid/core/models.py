@@ -1,0 +1,86 @@
+"""Users, the audit log and log-in failures."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from epigrid.core.roles import Capabilities, Role, capabilities
+
+
+class TimeStamped(models.Model):
+    """Base for every domain table: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class User(AbstractUser):
+    """A person who logs in: one role, one or more assigned regions (``regions.Assignment``)."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.GRID_WORKER)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    organisation = models.CharField(_("单位"), max_length=100, blank=True)
+
+    @property
+    def caps(self) -> Capabilities:
+        return capabilities(self.role)
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class AuditEvent(models.Model):
+    """One write, one opening of a personal record, one export or one log-in event.
+
+    ``detail`` names fields and counts, never personal values: the audit log is itself read by
+    administrators who must not see ID numbers through it.
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", _("查看")
+        CREATE = "create", _("新增")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
+        LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKED = "locked", _("账号锁定")
+        DENIED = "denied", _("拒绝访问")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("用户名"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("对象类型"), max_length=50, blank=True)
+    object_id = models.CharField(_("对象编号"), max_length=50, blank=True)
+    region_path = models.CharField(_("区域路径"), max_length=255, blank=True, db_index=True)
+    detail = models.JSONField(_("说明"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type}#{self.object_id}"
+
+
+class LoginFailure(models.Model):
+    """A failed log-in; a lockout is derived from recent rows, not stored as a flag."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录失败记录")

@@ -1,0 +1,47 @@
+"""Roles and what each may do: one table, read by scope checks, masking and navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_HQ = "district_hq", _("区指挥部")
+    TOWN_OFFICER = "town_officer", _("镇/街道干部")
+    VILLAGE_LEADER = "village_leader", _("村/社区负责人")
+    GRID_WORKER = "grid_worker", _("网格员")
+    DEPARTMENT = "department", _("部门用户")
+    CHECKPOINT = "checkpoint", _("卡口人员")
+    ADMIN = "admin", _("系统管理员")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a role may do inside the region subtrees it is assigned to."""
+
+    can_write: bool
+    full_id_number: bool
+    full_phone: bool
+    manage_regions: bool
+    read_audit: bool
+
+
+CAPABILITIES: dict[str, Capabilities] = {
+    # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
+    Role.DISTRICT_HQ: Capabilities(True, False, False, True, True),
+    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False),
+    Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
+    # Grid workers call households every day but never need the ID number in a list.
+    Role.GRID_WORKER: Capabilities(True, False, True, False, False),
+    Role.DEPARTMENT: Capabilities(False, False, False, False, False),
+    Role.CHECKPOINT: Capabilities(True, False, False, False, False),
+    Role.ADMIN: Capabilities(True, False, False, True, True),
+}
+
+
+def capabilities(role: str) -> Capabilities:
+    """Return the capabilities of a role; an unknown role may do nothing."""
+    return CAPABILITIES.get(role, Capabilities(False, False, False, False, False))

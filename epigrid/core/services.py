@@ -1,0 +1,36 @@
+"""Log-in bookkeeping: failures, lockout (derived from recent failures) and success."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+
+from epigrid.core.audit import audit_log
+from epigrid.core.clock import now
+from epigrid.core.models import AuditEvent, LoginFailure, User
+
+
+def login_is_locked(*, username: str) -> bool:
+    """Tell whether ``username`` has failed too often inside the lockout window."""
+    since = now() - dt.timedelta(minutes=settings.EPIGRID_LOGIN_LOCKOUT_MINUTES)
+    recent = LoginFailure.objects.filter(username=username.lower(), at__gte=since).count()
+    return recent >= settings.EPIGRID_LOGIN_MAX_FAILURES
+
+
+@transaction.atomic
+def login_failure_record(*, username: str, ip: str | None) -> bool:
+    """Record a failed log-in; return True when this failure locks the account."""
+    LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
+    locked = login_is_locked(username=username)
+    audit_log(actor=None, username=username[:150],
+              action=AuditEvent.Action.LOCKED if locked else AuditEvent.Action.LOGIN_FAILED)  # fmt: skip
+    return locked
+
+
+@transaction.atomic
+def login_success_record(*, user: User, ip: str | None) -> None:
+    """Clear the user's failures and log the log-in."""
+    LoginFailure.objects.filter(username=user.get_username().lower()).delete()
+    audit_log(actor=user, action=AuditEvent.Action.LOGIN, detail={"ip_known": ip is not None})

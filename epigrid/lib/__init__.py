@@ -1,0 +1,1 @@
+"""Pure-Python helpers with no Django dependency: identifier validation and masking."""

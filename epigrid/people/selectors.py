@@ -1,0 +1,61 @@
+"""Reads of people, scoped to the caller's subtrees, masked by role, and logged when opened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest
+
+from epigrid.core.audit import audit_log
+from epigrid.core.models import AuditEvent, User
+from epigrid.lib.masking import mask_id_number, mask_phone
+from epigrid.people.models import Person
+from epigrid.regions.models import Household
+from epigrid.regions.scope import scope_for
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """A person as the acting role may see them: identifiers masked unless the role needs them."""
+
+    person: Person
+    id_number: str
+    phone: str
+
+
+def present(*, person: Person, user: User) -> PersonView:
+    """Mask the person's identifiers for the user's role."""
+    caps = user.caps
+    return PersonView(
+        person=person,
+        id_number=person.id_number if caps.full_id_number else mask_id_number(person.id_number),
+        phone=person.phone if caps.full_phone else mask_phone(person.phone),
+    )
+
+
+def people_in_household(*, user: User, household: Household, request: HttpRequest | None = None) -> list[PersonView]:
+    """Return the members of a household in the user's scope, logging that they were listed."""
+    members = list(Person.objects.filter(scope_for(user).rows_q(), household=household).order_by("id"))
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        object_type="household",
+        object_id=household.pk,
+        detail={"persons": [p.pk for p in members]},
+        request=request,
+    )
+    return [present(person=p, user=user) for p in members]
+
+
+def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | None = None) -> PersonView:
+    """Open one person's record: 404 when missing or not the user's, an audit event when shown."""
+    person = (
+        Person.objects.filter(scope_for(user).rows_q(), pk=person_id)
+        .select_related("household", "grid", "village", "town")
+        .first()
+    )
+    if person is None:
+        raise Http404
+    audit_log(actor=user, action=AuditEvent.Action.READ, object_type="person", object_id=person.pk,
+              region_path=person.grid.path, request=request)  # fmt: skip
+    return present(person=person, user=user)

@@ -1,0 +1,71 @@
+"""Writes to the registry (the registry issue adds normalization, matching and screening)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import F
+
+from epigrid.core.audit import audit_log
+from epigrid.core.models import AuditEvent, User
+from epigrid.people.models import Person
+from epigrid.regions.models import Household, Level, Region
+from epigrid.regions.services import chain_ids
+
+
+def _bump(region_ids: list[int], *, persons: int = 0, households: int = 0) -> None:
+    Region.objects.filter(pk__in=region_ids).update(
+        person_count=F("person_count") + persons, household_count=F("household_count") + households
+    )
+
+
+@transaction.atomic
+def household_register(*, actor: User | None, grid: Region, number: str, address: str) -> Household:
+    """Register a household in a grid and count it up the chain."""
+    if grid.level != Level.GRID:
+        raise ValueError("a household belongs to a grid")
+    household = Household.objects.create(number=number, address=address, **chain_ids(grid))
+    _bump(grid.depth_ids, households=1)
+    audit_log(actor=actor, action=AuditEvent.Action.CREATE, object_type="household", object_id=household.pk,
+              region_path=grid.path)  # fmt: skip
+    return household
+
+
+@transaction.atomic
+def person_register(
+    *,
+    actor: User | None,
+    household: Household,
+    name: str,
+    sex: str,
+    birth_date: dt.date | None = None,
+    id_number: str = "",
+    phone: str = "",
+    relation: str = "",
+) -> Person:
+    """Add a person to a household, keep the household's head and size, and count them up the chain."""
+    person = Person.objects.create(
+        household=household,
+        name=name,
+        sex=sex,
+        birth_date=birth_date,
+        id_number=id_number,
+        phone=phone,
+        relation=relation,
+        district_id=household.district_id,
+        town_id=household.town_id,
+        village_id=household.village_id,
+        grid_id=household.grid_id,
+    )
+    household.member_count = F("member_count") + 1
+    fields = ["member_count", "updated_at"]
+    if relation == "户主" or not household.head_name:
+        household.head_name = name
+        fields.append("head_name")
+    household.save(update_fields=fields)
+    household.refresh_from_db(fields=["member_count"])
+    _bump([household.district_id, household.town_id, household.village_id, household.grid_id], persons=1)
+    audit_log(actor=actor, action=AuditEvent.Action.CREATE, object_type="person", object_id=person.pk,
+              detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"]})  # fmt: skip
+    return person

@@ -1,0 +1,86 @@
+"""Reads of regions and households, always limited to the caller's subtrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404
+
+from epigrid.core.models import User
+from epigrid.regions.models import Household, Level, Region
+from epigrid.regions.scope import scope_for
+
+HOUSEHOLDS_PER_PAGE = 50
+
+
+def regions_for_user(*, user: User) -> QuerySet[Region]:
+    """Return every region the user may see."""
+    return Region.objects.filter(scope_for(user).regions_q())
+
+
+def region_roots_for_user(*, user: User) -> list[Region]:
+    """Return the top regions of the user's scope (their assignments, de-duplicated)."""
+    return list(scope_for(user).roots)
+
+
+def region_get_for_user(*, user: User, region_id: int) -> Region:
+    """Return one region in the user's scope; 404 when it is missing or not theirs."""
+    region = Region.objects.filter(pk=region_id).first()
+    if region is None or not scope_for(user).contains(region):
+        raise Http404
+    return region
+
+
+def region_ancestors(*, region: Region, user: User) -> list[Region]:
+    """Return the breadcrumb above ``region``, cut at the top of the user's scope."""
+    ids = region.depth_ids[:-1]
+    by_id = {r.id: r for r in Region.objects.filter(pk__in=ids)}
+    scope = scope_for(user)
+    return [by_id[i] for i in ids if i in by_id and scope.contains(by_id[i])]
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    region: Region
+    child_count: int
+
+
+def region_children(*, region: Region) -> list[ChildRow]:
+    """Return the children of a region with how many units each holds in turn (one query each)."""
+    children = list(Region.objects.filter(parent=region).order_by("code"))
+    if not children:
+        return []
+    from django.db.models import Count
+
+    grand = dict(
+        Region.objects.filter(parent__in=children)
+        .values_list("parent_id")
+        .annotate(n=Count("id"))
+        .values_list("parent_id", "n")
+    )
+    return [ChildRow(region=c, child_count=grand.get(c.id, 0)) for c in children]
+
+
+def households_in_grid(*, user: User, grid: Region, page: int, query: str = "") -> Page[Household]:
+    """Return one page of the households of a grid in the user's scope, optionally by address."""
+    if grid.level != Level.GRID or not scope_for(user).contains(grid):
+        raise Http404
+    qs = Household.objects.filter(grid=grid).order_by("number")
+    if query:
+        qs = qs.filter(address__contains=query) | qs.filter(head_name__contains=query)
+    paginator = Paginator(qs, HOUSEHOLDS_PER_PAGE)
+    return paginator.get_page(page)
+
+
+def household_get_for_user(*, user: User, household_id: int) -> Household:
+    """Return one household in the user's scope; 404 when it is missing or not theirs."""
+    household = (
+        Household.objects.filter(scope_for(user).rows_q(), pk=household_id)
+        .select_related("grid", "village", "town", "district")
+        .first()
+    )
+    if household is None:
+        raise Http404
+    return household

@@ -1,0 +1,29 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from epigrid.core import views as core_views
+from epigrid.core.access import public
+from epigrid.people import views as people_views
+from epigrid.regions import views as region_views
+
+regions_patterns = (
+    [
+        path("<int:region_id>/", region_views.region_detail, name="detail"),
+        path("import/", region_views.region_import, name="import"),
+        path("households/<int:household_id>/", region_views.household_detail, name="household"),
+    ],
+    "regions",
+)
+people_patterns = ([path("<int:person_id>/", people_views.person_detail, name="detail")], "people")
+
+urlpatterns = [
+    path("", core_views.root, name="root"),
+    path("home/", core_views.home, name="home"),
+    path("accounts/login/", core_views.login_view, name="login"),
+    path("accounts/logout/", core_views.logout_view, name="logout"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("audit/", core_views.audit_list, name="audit"),
+    path("regions/", include(regions_patterns)),
+    path("people/", include(people_patterns)),
+]

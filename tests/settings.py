@@ -1,0 +1,7 @@
+"""Test settings: the real settings module, in test mode (fixed secret, fast hasher)."""
+
+import os
+
+os.environ.setdefault("EPIGRID_MODE", "test")
+
+from epigrid.settings import *  # noqa: E402, F403
