@@ -37,18 +37,21 @@ def _stars(count: int) -> str:
     return MASK_CHAR * max(count, 0)
 
 
+def _keep_ends(text: str, *, head: int, tail: int) -> str:
+    """Star out text except its first head and last tail characters."""
+    if len(text) <= head + tail:
+        return _stars(len(text))
+    return text[:head] + _stars(len(text) - head - tail) + text[-tail:]
+
+
 def mask_id_number(value: str | None) -> str:
     """Mask an ID number as "110105********002X"; short values are starred out entirely."""
     text = clean_input(_as_text(value)).upper()
     length = len(text)
     if length >= 18:
-        return (
-            text[:_ID_KEEP_HEAD] + _stars(length - _ID_KEEP_HEAD - _ID18_KEEP_TAIL) + text[-_ID18_KEEP_TAIL:]
-        )
+        return _keep_ends(text, head=_ID_KEEP_HEAD, tail=_ID18_KEEP_TAIL)
     if length >= 15:
-        return (
-            text[:_ID_KEEP_HEAD] + _stars(length - _ID_KEEP_HEAD - _ID15_KEEP_TAIL) + text[-_ID15_KEEP_TAIL:]
-        )
+        return _keep_ends(text, head=_ID_KEEP_HEAD, tail=_ID15_KEEP_TAIL)
     # Too short to be an ID, so there is no safe part to show.
     return _stars(length)
 
@@ -62,8 +65,7 @@ def mask_phone(value: str | None) -> str:
     number = result.normalized
     if result.valid and number is not None:
         if result.kind == KIND_MOBILE:
-            hidden = len(number) - _MOBILE_KEEP_HEAD - _MOBILE_KEEP_TAIL
-            return number[:_MOBILE_KEEP_HEAD] + _stars(hidden) + number[-_MOBILE_KEEP_TAIL:]
+            return _keep_ends(number, head=_MOBILE_KEEP_HEAD, tail=_MOBILE_KEEP_TAIL)
         if result.kind == KIND_LANDLINE:
             area, _, local = number.partition("-")
             return f"{area}-{_stars(len(local) - _LANDLINE_KEEP_TAIL)}{local[-_LANDLINE_KEEP_TAIL:]}"

@@ -1,0 +1,101 @@
+"""Personas at every level of a small tree, plus an outsider who must see nothing.
+
+District 测试区 (420199)
+├── 甲镇 (town, 420199100)
+│   └── 甲村 (village A, 420199100200) ── 甲村第1网格 (grid A1): households 甲1, 甲2
+└── 乙街道 (street, 420199001)
+    └── 乙社区 (community B, 420199001001) ── 乙社区第1网格 (grid B1): household 乙1
+Other district 外区 (420188) ── 外镇 ── 外村 ── 外村第1网格: household 外1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from epigrid.core.models import User
+from epigrid.core.roles import Role
+from epigrid.people.models import Person
+from epigrid.regions.models import Household, Level, Region
+from tests import factories as f
+
+
+@dataclass
+class World:
+    district: Region
+    town: Region
+    village_a: Region
+    grid_a: Region
+    street: Region
+    village_b: Region
+    grid_b: Region
+    other_district: Region
+    other_grid: Region
+    hh_a1: Household
+    hh_a2: Household
+    hh_b1: Household
+    hh_other: Household
+    zhang: Person  # lives in grid A1
+    li: Person  # lives in grid B1
+    outsider_person: Person
+    hq: User
+    town_officer: User
+    village_leader: User
+    grid_worker_a: User
+    grid_worker_b: User
+    department: User
+    checkpoint: User
+    admin: User
+    outsider: User
+
+    def personas(self) -> dict[str, User]:
+        return {
+            "hq": self.hq,
+            "town_officer": self.town_officer,
+            "village_leader": self.village_leader,
+            "grid_worker_a": self.grid_worker_a,
+            "grid_worker_b": self.grid_worker_b,
+            "department": self.department,
+            "checkpoint": self.checkpoint,
+            "admin": self.admin,
+            "outsider": self.outsider,
+        }
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    d = f.region("420199", "测试区", Level.DISTRICT)
+    town = f.region("420199100", "甲镇", Level.TOWN, d)
+    va = f.region("420199100200", "甲村", Level.VILLAGE, town)
+    ga = f.region("420199100200001", "甲村第1网格", Level.GRID, va)
+    street = f.region("420199001", "乙街道", Level.TOWN, d)
+    vb = f.region("420199001001", "乙社区", Level.VILLAGE, street)
+    gb = f.region("420199001001001", "乙社区第1网格", Level.GRID, vb)
+    od = f.region("420188", "外区", Level.DISTRICT)
+    ot = f.region("420188100", "外镇", Level.TOWN, od)
+    ov = f.region("420188100200", "外村", Level.VILLAGE, ot)
+    og = f.region("420188100200001", "外村第1网格", Level.GRID, ov)
+    hh_a1 = f.household(ga, "甲村一组1号")
+    hh_a2 = f.household(ga, "甲村一组2号")
+    hh_b1 = f.household(gb, "乙社区3栋2单元101室")
+    hh_o = f.household(og, "外村二组9号")
+    zhang = f.person(hh_a1, "张伟", relation="户主")
+    f.person(hh_a1, "王芳", sex="F", relation="配偶")
+    f.person(hh_a2, "曾强", relation="户主")
+    li = f.person(hh_b1, "李娜", sex="F", relation="户主")
+    op = f.person(hh_o, "赵敏", sex="F", relation="户主")
+    return World(
+        district=d, town=town, village_a=va, grid_a=ga, street=street, village_b=vb, grid_b=gb,
+        other_district=od, other_grid=og, hh_a1=hh_a1, hh_a2=hh_a2, hh_b1=hh_b1, hh_other=hh_o,
+        zhang=zhang, li=li, outsider_person=op,
+        hq=f.user("hq", Role.DISTRICT_HQ, d),
+        town_officer=f.user("town", Role.TOWN_OFFICER, town),
+        village_leader=f.user("village", Role.VILLAGE_LEADER, va),
+        grid_worker_a=f.user("grid_a", Role.GRID_WORKER, ga),
+        grid_worker_b=f.user("grid_b", Role.GRID_WORKER, gb),
+        department=f.user("dept", Role.DEPARTMENT, d),
+        checkpoint=f.user("checkpoint", Role.CHECKPOINT, town),
+        admin=f.user("admin", Role.ADMIN, d),
+        outsider=f.user("outsider", Role.GRID_WORKER, og),
+    )  # fmt: skip

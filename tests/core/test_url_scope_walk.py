@@ -1,0 +1,71 @@
+"""Walk every URL pattern: each view declares its access, and an outsider gets 403/404 on personal data.
+
+A new view added later is picked up here automatically; if it takes an id, the walk fills it with an
+object from another district and demands a refusal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
+
+# URL parameter name -> attribute of the World fixture holding an object OUTSIDE the outsider's scope.
+PARAMETER_OBJECTS = {
+    "region_id": "grid_a",
+    "household_id": "hh_a1",
+    "person_id": "zhang",
+}
+# Names of people in the test world that the outsider must never see on any page.
+FOREIGN_NAMES = ("张伟", "王芳", "曾强", "李娜")
+
+
+def _walk(resolver: URLResolver, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, prefix + str(entry.pattern))
+        else:
+            yield prefix + str(entry.pattern), entry
+
+
+def _patterns() -> list[tuple[str, URLPattern]]:
+    return [(route, p) for route, p in _walk(get_resolver()) if not route.startswith("static/")]
+
+
+def test_every_view_declares_public_or_scoped():
+    undeclared = [route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) not in (PUBLIC, SCOPED)]
+    assert undeclared == []
+
+
+def _url(route: str, world) -> str:
+    path = route
+    for name, attribute in PARAMETER_OBJECTS.items():
+        path = path.replace(f"<int:{name}>", str(getattr(world, attribute).pk))
+    assert "<" not in path, f"add the parameter of {route!r} to PARAMETER_OBJECTS"
+    return "/" + path
+
+
+@pytest.mark.parametrize("route", [route for route, _ in _patterns()])
+def test_outsider_gets_nothing_personal(world, route):
+    pattern = dict(_patterns())[route]
+    client = Client()
+    client.force_login(world.outsider)
+    response = client.get(_url(route, world))
+    if getattr(pattern.callback, ACCESS_ATTR, None) == SCOPED and "<" in route:
+        assert response.status_code in (403, 404)
+    else:
+        assert response.status_code in (200, 302, 403, 404, 405)
+    body = response.content.decode(errors="replace")
+    for name in FOREIGN_NAMES:
+        assert name not in body
+
+
+@pytest.mark.parametrize("route", [route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) == SCOPED])
+def test_anonymous_is_sent_to_log_in(world, route):
+    response = Client().get(_url(route, world))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
