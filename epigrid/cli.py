@@ -8,6 +8,9 @@ import subprocess
 import sys
 import time
 
+from epigrid import config
+from epigrid.config import Config
+
 USAGE_EXTRA = """
 EpiGrid commands:
   epigrid demo [--size small|district|city] [--no-server]
@@ -23,9 +26,7 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _check_config() -> object | None:
-    from epigrid import config
-
+def _check_config() -> Config | None:
     try:
         return config.load()
     except config.ConfigError as exc:
@@ -48,9 +49,6 @@ def serve(argv: list[str]) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
-    from epigrid.config import Config
-
-    assert isinstance(cfg, Config)
     Granian(
         target="epigrid.wsgi:application",
         address=cfg.host,
@@ -82,9 +80,6 @@ def demo(argv: list[str]) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from epigrid.config import Config
-
-    assert isinstance(cfg, Config)
     started = time.monotonic()
     size = "small"
     if "--size" in argv:
@@ -104,10 +99,12 @@ def demo(argv: list[str]) -> int:
         return 0
     env = dict(os.environ)
     children = [
-        subprocess.Popen([sys.executable, "-m", "epigrid.cli", "worker"], env=env),  # noqa: S603
-        subprocess.Popen([sys.executable, "-m", "epigrid.cli", "serve"],  # noqa: S603
-                         env={**env, "EPIGRID_WEB_WORKERS": env.get("EPIGRID_WEB_WORKERS", "1")}),
-    ]  # fmt: skip
+        subprocess.Popen([sys.executable, "-m", "epigrid.cli", "worker"], env=env),
+        subprocess.Popen(
+            [sys.executable, "-m", "epigrid.cli", "serve"],
+            env={**env, "EPIGRID_WEB_WORKERS": env.get("EPIGRID_WEB_WORKERS", "1")},
+        ),
+    ]
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

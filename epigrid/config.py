@@ -27,13 +27,19 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "EPIGRID_DATA_DIR": ("./data", "local folder for the SQLite database, demo secret and uploads"),
     "EPIGRID_ALLOWED_HOSTS": ("localhost,127.0.0.1", "comma-separated host names the site answers to"),
-    "EPIGRID_CSRF_TRUSTED_ORIGINS": ("(empty)", "comma-separated origins, e.g. https://epigrid.example.gov.cn"),
+    "EPIGRID_CSRF_TRUSTED_ORIGINS": (
+        "(empty)",
+        "comma-separated origins, e.g. https://epigrid.example.gov.cn",
+    ),
     "EPIGRID_HTTPS": ("0", "1 behind TLS: secure cookies, HSTS, redirect to https"),
     "EPIGRID_DEBUG": ("0", "1 shows Django's debug pages; never in production"),
     "EPIGRID_TIME_ZONE": ("Asia/Shanghai", "time zone that defines the local day"),
     "EPIGRID_LANGUAGE": ("zh-hans", "default interface language: zh-hans or en"),
     "EPIGRID_LOGIN_MAX_FAILURES": ("5", "failed log-ins before an account is locked"),
-    "EPIGRID_LOGIN_LOCKOUT_MINUTES": ("15", "how long a lockout lasts and the window failures are counted in"),
+    "EPIGRID_LOGIN_LOCKOUT_MINUTES": (
+        "15",
+        "how long a lockout lasts and the window failures are counted in",
+    ),
     "EPIGRID_HOST": ("127.0.0.1", "address `epigrid serve` and `epigrid demo` listen on"),
     "EPIGRID_PORT": ("8000", "port `epigrid serve` and `epigrid demo` listen on"),
     "EPIGRID_WEB_WORKERS": ("2", "web server worker processes for `epigrid serve`"),
@@ -133,7 +139,7 @@ def parse_database_url(url: str, *, data_dir: Path) -> dict[str, object]:
     if scheme in ("postgres", "postgresql", "pgsql"):
         name = unquote(parts.path.lstrip("/"))
         if not name:
-            raise ConfigError(f"DATABASE_URL for PostgreSQL names no database (postgres://host/NAME)")
+            raise ConfigError("DATABASE_URL for PostgreSQL names no database (postgres://host/NAME)")
         try:
             port = parts.port
         except ValueError:

@@ -86,9 +86,22 @@ def world(db: None) -> World:
     li = f.person(hh_b1, "李娜", sex="F", relation="户主")
     op = f.person(hh_o, "赵敏", sex="F", relation="户主")
     return World(
-        district=d, town=town, village_a=va, grid_a=ga, street=street, village_b=vb, grid_b=gb,
-        other_district=od, other_grid=og, hh_a1=hh_a1, hh_a2=hh_a2, hh_b1=hh_b1, hh_other=hh_o,
-        zhang=zhang, li=li, outsider_person=op,
+        district=d,
+        town=town,
+        village_a=va,
+        grid_a=ga,
+        street=street,
+        village_b=vb,
+        grid_b=gb,
+        other_district=od,
+        other_grid=og,
+        hh_a1=hh_a1,
+        hh_a2=hh_a2,
+        hh_b1=hh_b1,
+        hh_other=hh_o,
+        zhang=zhang,
+        li=li,
+        outsider_person=op,
         hq=f.user("hq", Role.DISTRICT_HQ, d),
         town_officer=f.user("town", Role.TOWN_OFFICER, town),
         village_leader=f.user("village", Role.VILLAGE_LEADER, va),
@@ -98,4 +111,4 @@ def world(db: None) -> World:
         checkpoint=f.user("checkpoint", Role.CHECKPOINT, town),
         admin=f.user("admin", Role.ADMIN, d),
         outsider=f.user("outsider", Role.GRID_WORKER, og),
-    )  # fmt: skip
+    )

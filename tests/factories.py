@@ -30,12 +30,22 @@ def person(hh: Household, name: str, *, sex: str = "M", relation: str = "") -> P
     sequence = (n * 2 + (1 if sex == "M" else 0)) % 1000
     id_number = make_id(address_code="420106", birth=birth, sequence=sequence)
     phone = f"139{n:08d}"
-    return person_register(actor=None, household=hh, name=name, sex=sex, birth_date=birth, id_number=id_number,
-                           phone=phone, relation=relation)  # fmt: skip
+    return person_register(
+        actor=None,
+        household=hh,
+        name=name,
+        sex=sex,
+        birth_date=birth,
+        id_number=id_number,
+        phone=phone,
+        relation=relation,
+    )
 
 
 def user(username: str, role: str, *regions: Region) -> User:
-    u = User.objects.create_user(username=username, password="pw-" + username, role=role, display_name=username)
+    u = User.objects.create_user(
+        username=username, password="pw-" + username, role=role, display_name=username
+    )
     for r in regions:
         assignment_add(user=u, region=r)
     return u

@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("EPIGRID_MODE", "test")
 
-from epigrid.settings import *  # noqa: E402, F403
+from epigrid.settings import *  # noqa: F403

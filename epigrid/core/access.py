@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from epigrid.core.roles import Capabilities
 
@@ -26,28 +27,26 @@ ACCESS_ATTR = "epigrid_access"
 PUBLIC = "public"
 SCOPED = "scoped"
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
 
-
-def public(view: View) -> View:
+def public[View: Callable[..., HttpResponseBase]](view: View) -> View:
     """Mark a view as showing no personal data: anyone may open it."""
     setattr(view, ACCESS_ATTR, PUBLIC)
     return view
 
 
-def scoped(view: View) -> View:
+def scoped[View: Callable[..., HttpResponseBase]](view: View) -> View:
     """Mark a view as reading only through scoped selectors, and require log-in."""
     wrapped = login_required(view)
     setattr(wrapped, ACCESS_ATTR, SCOPED)
-    return wrapped  # type: ignore[return-value]  # login_required keeps the signature
+    return wrapped
 
 
-def requires(flag: str) -> Callable[[View], View]:
+def requires[View: Callable[..., HttpResponseBase]](flag: str) -> Callable[[View], View]:
     """Refuse the view (403) unless the user's role has the capability ``flag``."""
 
     def decorate(view: View) -> View:
         @wraps(view)
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             caps: Capabilities = request.user.caps  # type: ignore[union-attr]
             if not getattr(caps, flag):
                 raise PermissionDenied

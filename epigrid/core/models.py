@@ -84,3 +84,6 @@ class LoginFailure(models.Model):
 
     class Meta:
         verbose_name = _("登录失败记录")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.at:%Y-%m-%d %H:%M}"

@@ -24,8 +24,11 @@ def login_failure_record(*, username: str, ip: str | None) -> bool:
     """Record a failed log-in; return True when this failure locks the account."""
     LoginFailure.objects.create(username=username.lower()[:150], ip=ip)
     locked = login_is_locked(username=username)
-    audit_log(actor=None, username=username[:150],
-              action=AuditEvent.Action.LOCKED if locked else AuditEvent.Action.LOGIN_FAILED)  # fmt: skip
+    audit_log(
+        actor=None,
+        username=username[:150],
+        action=AuditEvent.Action.LOCKED if locked else AuditEvent.Action.LOGIN_FAILED,
+    )
     return locked
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -23,11 +24,11 @@ class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LockoutAuthenticationForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
-        assert isinstance(user, User)
-        login_success_record(user=user, ip=client_ip(self.request))
+        if isinstance(user, User):
+            login_success_record(user=user, ip=client_ip(self.request))
         return response
 
 
@@ -75,8 +76,11 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if action in AuditEvent.Action.values:
         events = events.filter(action=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"page": page, "actions": AuditEvent.Action.choices,
-                                                    "action": action})  # fmt: skip
+    return render(
+        request,
+        "core/audit_list.html",
+        {"page": page, "actions": AuditEvent.Action.choices, "action": action},
+    )
 
 
 @public

@@ -50,7 +50,9 @@ def demo_accounts_ensure() -> list[DemoAccount]:
     ]
     accounts: list[DemoAccount] = []
     for username, role, display, region in plan:
-        user, _ = User.objects.get_or_create(username=username, defaults={"role": role, "display_name": display})
+        user, _ = User.objects.get_or_create(
+            username=username, defaults={"role": role, "display_name": display}
+        )
         user.role = role
         user.display_name = display
         user.set_password(DEMO_PASSWORD)

@@ -32,11 +32,15 @@ class Person(RegionChain, TimeStamped):
     name = models.CharField(_("姓名"), max_length=50)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    doc_type = models.CharField(_("证件类型"), max_length=12, choices=DocType.choices, default=DocType.ID_CARD)
+    doc_type = models.CharField(
+        _("证件类型"), max_length=12, choices=DocType.choices, default=DocType.ID_CARD
+    )
     id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
-    residency = models.CharField(_("居住类型"), max_length=10, choices=Residency.choices, default=Residency.RESIDENT)
+    residency = models.CharField(
+        _("居住类型"), max_length=10, choices=Residency.choices, default=Residency.RESIDENT
+    )
 
     class Meta:
         verbose_name = _("人员")

@@ -33,7 +33,9 @@ def present(*, person: Person, user: User) -> PersonView:
     )
 
 
-def people_in_household(*, user: User, household: Household, request: HttpRequest | None = None) -> list[PersonView]:
+def people_in_household(
+    *, user: User, household: Household, request: HttpRequest | None = None
+) -> list[PersonView]:
     """Return the members of a household in the user's scope, logging that they were listed."""
     members = list(Person.objects.filter(scope_for(user).rows_q(), household=household).order_by("id"))
     audit_log(
@@ -56,6 +58,12 @@ def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | No
     )
     if person is None:
         raise Http404
-    audit_log(actor=user, action=AuditEvent.Action.READ, object_type="person", object_id=person.pk,
-              region_path=person.grid.path, request=request)  # fmt: skip
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        object_type="person",
+        object_id=person.pk,
+        region_path=person.grid.path,
+        request=request,
+    )
     return present(person=person, user=user)

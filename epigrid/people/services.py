@@ -27,8 +27,13 @@ def household_register(*, actor: User | None, grid: Region, number: str, address
         raise ValueError("a household belongs to a grid")
     household = Household.objects.create(number=number, address=address, **chain_ids(grid))
     _bump(grid.depth_ids, households=1)
-    audit_log(actor=actor, action=AuditEvent.Action.CREATE, object_type="household", object_id=household.pk,
-              region_path=grid.path)  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="household",
+        object_id=household.pk,
+        region_path=grid.path,
+    )
     return household
 
 
@@ -66,6 +71,11 @@ def person_register(
     household.save(update_fields=fields)
     household.refresh_from_db(fields=["member_count"])
     _bump([household.district_id, household.town_id, household.village_id, household.grid_id], persons=1)
-    audit_log(actor=actor, action=AuditEvent.Action.CREATE, object_type="person", object_id=person.pk,
-              detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"]})  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="person",
+        object_id=person.pk,
+        detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"]},
+    )
     return person

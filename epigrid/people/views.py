@@ -16,4 +16,6 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     view = person_get_for_user(user=request.user, person_id=person_id, request=request)  # type: ignore[arg-type]
     grid = view.person.grid
     ancestors = [*region_ancestors(region=grid, user=request.user), grid]  # type: ignore[arg-type]
-    return render(request, "people/person_detail.html", {"view": view, "ancestors": ancestors, "region": grid})
+    return render(
+        request, "people/person_detail.html", {"view": view, "ancestors": ancestors, "region": grid}
+    )

@@ -19,7 +19,8 @@ COLUMNS = ("code", "name", "parent_code", "level")
 HEADER_ALIASES: dict[str, str] = {
     "code": "code", "区划代码": "code", "代码": "code", "编码": "code",
     "name": "name", "名称": "name", "区域名称": "name",
-    "parent_code": "parent_code", "parent": "parent_code", "上级代码": "parent_code", "上级区划代码": "parent_code",
+    "parent_code": "parent_code", "parent": "parent_code", "上级代码": "parent_code",
+    "上级区划代码": "parent_code",
     "level": "level", "层级": "level", "级别": "level",
 }  # fmt: skip
 LEVEL_ALIASES: dict[str, int] = {
@@ -32,7 +33,7 @@ LEVEL_ALIASES: dict[str, int] = {
     "4": Level.GRID, "grid": Level.GRID, "网格": Level.GRID,
     "5": Level.AREA, "area": Level.AREA, "片区": Level.AREA,
 }  # fmt: skip
-CODE_LENGTH = {Level.DISTRICT: 6, Level.TOWN: 9, Level.VILLAGE: 12}
+CODE_LENGTH: dict[int, int] = {Level.DISTRICT: 6, Level.TOWN: 9, Level.VILLAGE: 12}
 
 ERR_EMPTY_FILE = "文件为空或没有数据行"
 ERR_MISSING_COLUMNS = "缺少列：{columns}（需要 区划代码、名称、上级代码、层级）"
@@ -102,7 +103,7 @@ def read_table(content: bytes, filename: str) -> list[list[str]]:
         return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text))]
     except RegionFileError:
         raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault, told in one line
+    except Exception as exc:
         raise RegionFileError([ERR_UNREADABLE.format(reason=type(exc).__name__)]) from None
 
 
@@ -171,7 +172,8 @@ def parse_region_table(
         if row_errors:
             errors.extend(row_errors)
             continue
-        assert level is not None
+        if level is None:  # unreachable: a missing or unknown level added a row error above
+            continue
         parsed.append(RegionRow(row=offset, code=code, name=cells["name"], parent_code=parent, level=level))
 
     file_levels = {r.code: r.level for r in parsed}
@@ -185,7 +187,10 @@ def parse_region_table(
         elif parent_level != r.level - 1:
             errors.append(
                 ERR_PARENT_LEVEL.format(
-                    row=r.row, column=column, level=Level(r.level).label, parent_level=Level(r.level - 1).label
+                    row=r.row,
+                    column=column,
+                    level=Level(r.level).label,
+                    parent_level=Level(r.level - 1).label,
                 )
             )
         elif r.level in (Level.GRID, Level.AREA):
@@ -226,11 +231,15 @@ def parse_boundaries(content: bytes, *, known_codes: set[str]) -> list[BoundaryR
             errors.append(ERR_GEOJSON_FEATURE.format(row=number, column="properties.code", reason="不能为空"))
             continue
         if code not in known_codes:
-            errors.append(ERR_GEOJSON_FEATURE.format(row=number, column="properties.code", reason="区域不存在"))
+            errors.append(
+                ERR_GEOJSON_FEATURE.format(row=number, column="properties.code", reason="区域不存在")
+            )
             continue
         if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             errors.append(
-                ERR_GEOJSON_FEATURE.format(row=number, column="geometry", reason="应为 Polygon 或 MultiPolygon")
+                ERR_GEOJSON_FEATURE.format(
+                    row=number, column="geometry", reason="应为 Polygon 或 MultiPolygon"
+                )
             )
             continue
         if not _coordinates_ok(geometry):
@@ -243,7 +252,8 @@ def parse_boundaries(content: bytes, *, known_codes: set[str]) -> list[BoundaryR
 
 
 def _coordinates_ok(geometry: dict[str, Any]) -> bool:
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry.get("coordinates")]
+    coordinates = geometry.get("coordinates") or []
+    polygons = coordinates if geometry["type"] == "MultiPolygon" else [coordinates]
     try:
         for polygon in polygons:
             for ring in polygon:

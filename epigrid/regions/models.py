@@ -42,7 +42,12 @@ class Region(TimeStamped):
     name = models.CharField(_("名称"), max_length=100)
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("路径"), max_length=255, db_index=True, editable=False)
     boundary = models.JSONField(_("边界"), null=True, blank=True)
@@ -66,7 +71,9 @@ class Region(TimeStamped):
         """Tell a town from a street office and a village from a community by the code (GB/T 2260)."""
         code = self.code
         if self.level == Level.TOWN and len(code) >= 9:
-            return str(_("街道")) if code[6:9] < "100" else str(_("镇")) if code[6:9] < "200" else str(_("乡"))
+            return (
+                str(_("街道")) if code[6:9] < "100" else str(_("镇")) if code[6:9] < "200" else str(_("乡"))
+            )
         if self.level == Level.VILLAGE and len(code) >= 12:
             return str(_("社区")) if code[9:12] < "200" else str(_("村"))
         return str(self.get_level_display())

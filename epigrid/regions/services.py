@@ -39,9 +39,12 @@ def region_tree_import(*, actor: User | None, rows: list[RegionRow]) -> ImportSu
     A region's parent never changes through an import: moving a village between towns would
     silently re-scope every person in it, so it is refused upstream by the parser's prefix rule.
     """
-    by_code = {r.code: r for r in Region.objects.filter(code__in=[row.code for row in rows] + [
-        row.parent_code for row in rows if row.parent_code
-    ])}
+    by_code = {
+        r.code: r
+        for r in Region.objects.filter(
+            code__in=[row.code for row in rows] + [row.parent_code for row in rows if row.parent_code]
+        )
+    }
     created = updated = 0
     for row in rows:
         region = by_code.get(row.code)
@@ -74,8 +77,12 @@ def region_boundaries_import(*, actor: User | None, rows: list[BoundaryRow]) -> 
         region = regions[row.code]
         region.boundary = row.geometry
         region.save(update_fields=["boundary", "updated_at"])
-    audit_log(actor=actor, action=AuditEvent.Action.IMPORT, object_type="region_boundaries",
-              detail={"features": len(rows)})  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        object_type="region_boundaries",
+        detail={"features": len(rows)},
+    )
     return len(rows)
 
 
@@ -98,9 +105,13 @@ def region_counts_rebuild() -> int:
     persons: dict[int, int] = {}
     households: dict[int, int] = {}
     for column in LEVEL_FIELD.values():
-        for region_id, n in Person.objects.values_list(column).annotate(n=Count("id")).values_list(column, "n"):
+        for region_id, n in (
+            Person.objects.values_list(column).annotate(n=Count("id")).values_list(column, "n")
+        ):
             persons[region_id] = n
-        for region_id, n in Household.objects.values_list(column).annotate(n=Count("id")).values_list(column, "n"):
+        for region_id, n in (
+            Household.objects.values_list(column).annotate(n=Count("id")).values_list(column, "n")
+        ):
             households[region_id] = n
     regions = list(Region.objects.only("id", "level", "person_count", "household_count"))
     changed = []

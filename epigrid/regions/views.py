@@ -117,7 +117,11 @@ def region_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "regions/region_import.html",
-        {"tree_form": tree_form, "boundary_form": boundary_form, "errors": errors[:200],
-         "more_errors": max(0, len(errors) - 200)},  # fmt: skip
+        {
+            "tree_form": tree_form,
+            "boundary_form": boundary_form,
+            "errors": errors[:200],
+            "more_errors": max(0, len(errors) - 200),
+        },
         status=status,
     )

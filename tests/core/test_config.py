@@ -14,7 +14,9 @@ from epigrid import config
 
 def test_unknown_database_scheme_is_refused(tmp_path):
     with pytest.raises(config.ConfigError, match="DATABASE_URL scheme 'mysql' is not supported"):
-        config.load({"EPIGRID_MODE": "test", "EPIGRID_DATA_DIR": str(tmp_path), "DATABASE_URL": "mysql://x/y"})
+        config.load(
+            {"EPIGRID_MODE": "test", "EPIGRID_DATA_DIR": str(tmp_path), "DATABASE_URL": "mysql://x/y"}
+        )
 
 
 def test_production_without_secret_is_refused(tmp_path):
@@ -73,7 +75,7 @@ def test_postgres_url_is_parsed(tmp_path):
 def _run(env_extra: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EPIGRID_", "DATABASE_URL", "DJANGO_"))}
     env.update({"EPIGRID_DATA_DIR": str(tmp_path), **env_extra})
-    return subprocess.run(  # noqa: S603 - our own entry point
+    return subprocess.run(
         [sys.executable, "-m", "epigrid.cli", "check"], env=env, capture_output=True, text=True, timeout=60
     )
 

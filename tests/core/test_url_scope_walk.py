@@ -37,7 +37,9 @@ def _patterns() -> list[tuple[str, URLPattern]]:
 
 
 def test_every_view_declares_public_or_scoped():
-    undeclared = [route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) not in (PUBLIC, SCOPED)]
+    undeclared = [
+        route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) not in (PUBLIC, SCOPED)
+    ]
     assert undeclared == []
 
 
@@ -64,7 +66,9 @@ def test_outsider_gets_nothing_personal(world, route):
         assert name not in body
 
 
-@pytest.mark.parametrize("route", [route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) == SCOPED])
+@pytest.mark.parametrize(
+    "route", [route for route, p in _patterns() if getattr(p.callback, ACCESS_ATTR, None) == SCOPED]
+)
 def test_anonymous_is_sent_to_log_in(world, route):
     response = Client().get(_url(route, world))
     assert response.status_code == 302
