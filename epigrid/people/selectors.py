@@ -22,6 +22,11 @@ class PersonView:
     id_number: str
     phone: str
 
+    @property
+    def phone_callable(self) -> bool:
+        """Tell whether the phone is shown in full, so a phone browser can dial it."""
+        return bool(self.phone) and "*" not in self.phone
+
 
 def present(*, person: Person, user: User) -> PersonView:
     """Mask the person's identifiers for the user's role."""

@@ -11,13 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API drives an asyncio event loop on the main thread (inside a greenlet). Django sees
-# that running loop and refuses ORM calls made from the same thread (SynchronousOnlyOperation) -- yet the
-# tests must build their data, and pytest-django must flush the database, on that thread. No coroutine
-# ever touches the ORM here, so the guard protects nothing in these tests and is switched off.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,10 +40,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API runs an asyncio event loop on the main thread (inside a greenlet), and that
+    # loop counts as running from start() to stop() -- for every test of the session that runs meanwhile,
+    # browser test or not. Django sees the running loop and refuses ORM calls from this thread
+    # (SynchronousOnlyOperation), yet the tests build their data, and pytest-django flushes the database,
+    # on this very thread. Nothing here runs ORM code inside a coroutine, so the guard protects nothing
+    # while the browser is up; it is switched off for exactly that time and restored afterwards, so a run
+    # without the browser tests (-m "not browser") keeps it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ def log_in(page: Page, live_server, world, screenshots: Path | None = None) -> N
     expect(page.get_by_role("heading", level=1)).to_contain_text("甲村第1网格")
 
 
-def test_grid_worker_logs_in_and_browses_to_a_household(transactional_db, live_server, world, page, screenshots):
+def test_grid_worker_logs_in_and_browses_to_a_household(
+    transactional_db, live_server, world, page, screenshots
+):
     log_in(page, live_server, world, screenshots)
 
     # The grid page lists the grid's households under the Chinese heading 住户.
@@ -55,10 +57,12 @@ def test_grid_worker_logs_in_and_browses_to_a_household(transactional_db, live_s
     zhang_ident = zhang.locator(".ident")
     expect(zhang_ident.first).to_contain_text("********")
     expect(zhang_ident.nth(1)).to_have_text(world.zhang.phone)
+    # ...and dialable from the phone's browser.
+    expect(zhang.locator(f'a[href="tel:{world.zhang.phone}"]')).to_be_visible()
     assert world.zhang.id_number not in page.content()
     page.screenshot(path=screenshots / "03-household-zh.png", full_page=True)
 
-    zhang.get_by_role("link").click()
+    zhang.get_by_role("link", name=re.compile("^张伟")).click()
     expect(page).to_have_url(re.compile(rf"/people/{world.zhang.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("张伟")
     record = page.locator("dl.record")
@@ -83,13 +87,14 @@ def test_language_switch_to_english_and_back(transactional_db, live_server, worl
     expect(page.locator("button[name=language][value=zh-hans]")).to_have_text("中文")
     expect(page.locator("button[name=language][value=en]")).to_have_count(0)
     # The message ids are the Chinese strings, so English text appears only once a compiled English
-    # catalogue exists. Ask that catalogue itself (the very file Django reads) what "户主" becomes, so
-    # the check follows the translations as they are added instead of guessing at wording.
+    # catalogue exists. Ask that catalogue itself (the very file Django reads) what the nav label "区域"
+    # and the label "户主" become, so the check follows the translations instead of guessing at wording.
     english_mo = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.mo"
     if english_mo.exists():
         with english_mo.open("rb") as mo:
-            head_of_household = gettext.GNUTranslations(mo).gettext("户主")
-        expect(page.locator("main")).to_contain_text(head_of_household)
+            english = gettext.GNUTranslations(mo)
+        expect(page.locator("nav.nav")).to_contain_text(english.gettext("区域"))
+        expect(page.locator("main")).to_contain_text(english.gettext("户主") + " 张伟")
     page.screenshot(path=screenshots / "05-household-en.png", full_page=True)
 
     page.locator("button[name=language][value=zh-hans]").click()
