@@ -10,6 +10,7 @@ regions_patterns = (
     [
         path("<int:region_id>/", region_views.region_detail, name="detail"),
         path("import/", region_views.region_import, name="import"),
+        path("imports/<int:import_id>/", region_views.region_import_detail, name="import_detail"),
         path("households/<int:household_id>/", region_views.household_detail, name="household"),
     ],
     "regions",

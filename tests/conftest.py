@@ -17,7 +17,7 @@ import pytest
 from epigrid.core.models import User
 from epigrid.core.roles import Role
 from epigrid.people.models import Person
-from epigrid.regions.models import Household, Level, Region
+from epigrid.regions.models import Household, Level, Region, RegionImport
 from tests import factories as f
 
 
@@ -48,6 +48,7 @@ class World:
     checkpoint: User
     admin: User
     outsider: User
+    hq_import: RegionImport  # an upload by the HQ user
 
     def personas(self) -> dict[str, User]:
         return {
@@ -85,6 +86,10 @@ def world(db: None) -> World:
     f.person(hh_a2, "曾强", relation="户主")
     li = f.person(hh_b1, "李娜", sex="F", relation="户主")
     op = f.person(hh_o, "赵敏", sex="F", relation="户主")
+    hq = f.user("hq", Role.DISTRICT_HQ, d)
+    hq_import = RegionImport.objects.create(
+        kind=RegionImport.Kind.TREE, file_name="甲镇.csv", content=b"code,name\n", uploaded_by=hq
+    )
     return World(
         district=d,
         town=town,
@@ -102,7 +107,8 @@ def world(db: None) -> World:
         zhang=zhang,
         li=li,
         outsider_person=op,
-        hq=f.user("hq", Role.DISTRICT_HQ, d),
+        hq=hq,
+        hq_import=hq_import,
         town_officer=f.user("town", Role.TOWN_OFFICER, town),
         village_leader=f.user("village", Role.VILLAGE_LEADER, va),
         grid_worker_a=f.user("grid_a", Role.GRID_WORKER, ga),

@@ -124,3 +124,45 @@ class Assignment(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.region}"
+
+
+class RegionImport(TimeStamped):
+    """One uploaded region or boundary file and what became of it.
+
+    The file's bytes live in the database, not on a disk, because web and worker processes share
+    nothing but the database. ``status`` moves queued → running → done | failed, written only by
+    ``regions.services.region_import_process``; ``errors`` lists every problem ("第N行 第M列…") of a
+    refused file, of which nothing was imported.
+    """
+
+    class Kind(models.TextChoices):
+        TREE = "tree", _("区域树")
+        BOUNDARIES = "boundaries", _("区域边界")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("未导入")
+
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    content = models.BinaryField(_("文件内容"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    errors = models.JSONField(_("错误"), default=list, blank=True)
+    summary = models.JSONField(_("结果"), default=dict, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("区划导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

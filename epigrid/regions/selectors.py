@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from epigrid.core.models import User
-from epigrid.regions.models import Household, Level, Region
+from epigrid.regions.models import Household, Level, Region, RegionImport
 from epigrid.regions.scope import scope_for
 
 HOUSEHOLDS_PER_PAGE = 50
@@ -84,3 +84,16 @@ def household_get_for_user(*, user: User, household_id: int) -> Household:
     if household is None:
         raise Http404
     return household
+
+
+def region_imports_for_user(*, user: User, limit: int = 20) -> list[RegionImport]:
+    """Return the user's own recent imports (the file bytes are not loaded)."""
+    return list(RegionImport.objects.filter(uploaded_by=user).defer("content")[:limit])
+
+
+def region_import_get_for_user(*, user: User, import_id: int) -> RegionImport:
+    """Return one of the user's own imports; 404 for anyone else's."""
+    region_import = RegionImport.objects.filter(pk=import_id, uploaded_by=user).defer("content").first()
+    if region_import is None:
+        raise Http404
+    return region_import

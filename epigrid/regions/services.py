@@ -8,9 +8,19 @@ from django.db import transaction
 from django.db.models import Count
 
 from epigrid.core.audit import audit_log
+from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
-from epigrid.regions.importers import BoundaryRow, RegionRow
-from epigrid.regions.models import LEVEL_FIELD, Assignment, Household, Level, Region
+from epigrid.core.roles import Role
+from epigrid.regions.importers import (
+    BoundaryRow,
+    RegionFileError,
+    RegionRow,
+    parse_boundaries,
+    parse_region_table,
+    read_table,
+)
+from epigrid.regions.models import LEVEL_FIELD, Assignment, Household, Level, Region, RegionImport
+from epigrid.regions.scope import scope_for
 
 
 def _set_path(region: Region, parent: Region | None) -> None:
@@ -131,3 +141,65 @@ def chain_ids(grid: Region) -> dict[str, int]:
     if grid.level != Level.GRID or len(ids) != 4:
         raise ValueError("households and people belong to a grid")
     return {"district_id": ids[0], "town_id": ids[1], "village_id": ids[2], "grid_id": ids[3]}
+
+
+@transaction.atomic
+def region_import_submit(*, actor: User, kind: str, file_name: str, content: bytes) -> RegionImport:
+    """Store an uploaded file and queue it for the worker once this transaction commits."""
+    region_import = RegionImport.objects.create(
+        kind=kind, file_name=file_name[:200], content=content, uploaded_by=actor
+    )
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        object_type="region_import",
+        object_id=region_import.pk,
+        detail={"kind": kind, "bytes": len(content), "status": "queued"},
+    )
+    from epigrid.regions.tasks import region_import_run  # the task module imports this one
+
+    pk = region_import.pk
+    transaction.on_commit(lambda: region_import_run.enqueue(pk))
+    return region_import
+
+
+def region_import_process(*, import_id: int) -> str:
+    """Parse and apply a queued import as its uploader; all or nothing. Return the final status.
+
+    Claimed with a conditional UPDATE so that two workers never process the same file.
+    """
+    claimed = RegionImport.objects.filter(pk=import_id, status=RegionImport.Status.QUEUED).update(
+        status=RegionImport.Status.RUNNING, updated_at=now()
+    )
+    region_import = RegionImport.objects.select_related("uploaded_by").get(pk=import_id)
+    if not claimed:
+        return region_import.status
+    actor = region_import.uploaded_by
+    content = bytes(region_import.content)
+    try:
+        with transaction.atomic():
+            mine = dict(Region.objects.filter(scope_for(actor).regions_q()).values_list("code", "level"))
+            if region_import.kind == RegionImport.Kind.BOUNDARIES:
+                count = region_boundaries_import(
+                    actor=actor, rows=parse_boundaries(content, known_codes=set(mine))
+                )
+                summary: dict[str, int] = {"boundaries": count}
+            else:
+                others = set(Region.objects.exclude(code__in=mine).values_list("code", flat=True))
+                rows = parse_region_table(
+                    read_table(content, region_import.file_name),
+                    existing=mine,
+                    foreign=others,
+                    may_add_district=actor.role == Role.ADMIN,
+                )
+                result = region_tree_import(actor=actor, rows=rows)
+                summary = {"created": result.created, "updated": result.updated}
+    except RegionFileError as exc:
+        region_import.status = RegionImport.Status.FAILED
+        region_import.errors = exc.errors
+    else:
+        region_import.status = RegionImport.Status.DONE
+        region_import.summary = summary
+    region_import.finished_at = now()
+    region_import.save(update_fields=["status", "errors", "summary", "finished_at", "updated_at"])
+    return region_import.status

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
 from epigrid.core.access import requires, scoped
-from epigrid.core.roles import Role
 from epigrid.people.selectors import people_in_household
 from epigrid.regions import selectors
 from epigrid.regions.forms import BoundaryImportForm, RegionImportForm
-from epigrid.regions.importers import RegionFileError, parse_boundaries, parse_region_table, read_table
-from epigrid.regions.models import Level, Region
-from epigrid.regions.services import region_boundaries_import, region_tree_import
+from epigrid.regions.models import Level, RegionImport
+from epigrid.regions.services import region_import_submit
 
 
 def _int(value: str | None, default: int = 1) -> int:
@@ -67,61 +63,51 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
 @scoped
 @requires("manage_regions")
 def region_import(request: HttpRequest) -> HttpResponse:
-    """Import a region tree (CSV/xlsx) or boundaries (GeoJSON); a bad file imports nothing."""
-    tree_form = RegionImportForm(prefix="tree")
-    boundary_form = BoundaryImportForm(prefix="geo")
-    errors: list[str] = []
+    """Upload a region tree (CSV/xlsx) or boundaries (GeoJSON); the worker imports it, all or nothing."""
+    user = request.user
+    forms = {
+        RegionImport.Kind.TREE: RegionImportForm(prefix="tree"),
+        RegionImport.Kind.BOUNDARIES: BoundaryImportForm(prefix="geo"),
+    }
+    status = 200
     if request.method == "POST":
-        kind = request.POST.get("kind")
-        if kind == "tree":
-            tree_form = RegionImportForm(request.POST, request.FILES, prefix="tree")
-            if tree_form.is_valid():
-                upload = tree_form.cleaned_data["file"]
-                mine = dict(
-                    selectors.regions_for_user(user=request.user).values_list("code", "level")  # type: ignore[arg-type]
-                )
-                others = set(Region.objects.exclude(code__in=mine).values_list("code", flat=True))
-                try:
-                    rows = parse_region_table(
-                        read_table(upload.read(), upload.name),
-                        existing=mine,
-                        foreign=others,
-                        may_add_district=request.user.role == Role.ADMIN,  # type: ignore[union-attr]
-                    )
-                except RegionFileError as exc:
-                    errors = exc.errors
-                else:
-                    summary = region_tree_import(actor=request.user, rows=rows)  # type: ignore[arg-type]
-                    messages.success(
-                        request,
-                        _("导入完成：新增 %(created)d 个区域，更名 %(updated)d 个。")
-                        % {"created": summary.created, "updated": summary.updated},
-                    )
-                    return redirect("regions:import")
-        elif kind == "geo":
-            boundary_form = BoundaryImportForm(request.POST, request.FILES, prefix="geo")
-            if boundary_form.is_valid():
-                upload = boundary_form.cleaned_data["file"]
-                codes = set(
-                    selectors.regions_for_user(user=request.user).values_list("code", flat=True)  # type: ignore[arg-type]
-                )
-                try:
-                    rows_b = parse_boundaries(upload.read(), known_codes=codes)
-                except RegionFileError as exc:
-                    errors = exc.errors
-                else:
-                    n = region_boundaries_import(actor=request.user, rows=rows_b)  # type: ignore[arg-type]
-                    messages.success(request, _("已导入 %(n)d 个区域边界。") % {"n": n})
-                    return redirect("regions:import")
-    status = 400 if errors else 200
-    return render(
-        request,
-        "regions/region_import.html",
-        {
-            "tree_form": tree_form,
-            "boundary_form": boundary_form,
-            "errors": errors[:200],
-            "more_errors": max(0, len(errors) - 200),
-        },
-        status=status,
-    )
+        kind = request.POST.get("kind", "")
+        form_class, prefix = (
+            (BoundaryImportForm, "geo")
+            if kind == RegionImport.Kind.BOUNDARIES
+            else (RegionImportForm, "tree")
+        )
+        form = form_class(request.POST, request.FILES, prefix=prefix)
+        forms[RegionImport.Kind.BOUNDARIES if prefix == "geo" else RegionImport.Kind.TREE] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            region_import = region_import_submit(
+                actor=user,  # type: ignore[arg-type]
+                kind=RegionImport.Kind.BOUNDARIES if prefix == "geo" else RegionImport.Kind.TREE,
+                file_name=upload.name,
+                content=upload.read(),
+            )
+            return redirect("regions:import_detail", region_import.pk)
+        status = 400
+    recent = selectors.region_imports_for_user(user=user)  # type: ignore[arg-type]
+    context = {
+        "tree_form": forms[RegionImport.Kind.TREE],
+        "boundary_form": forms[RegionImport.Kind.BOUNDARIES],
+        "recent": recent,
+    }
+    return render(request, "regions/region_import.html", context, status=status)
+
+
+@scoped
+@requires("manage_regions")
+def region_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Show one import; while it waits or runs, htmx polls this page's status fragment."""
+    region_import = selectors.region_import_get_for_user(user=request.user, import_id=import_id)  # type: ignore[arg-type]
+    context = {
+        "imp": region_import,
+        "errors": region_import.errors[:200],
+        "more_errors": max(0, len(region_import.errors) - 200),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "regions/region_import_detail.html#status", context)
+    return render(request, "regions/region_import_detail.html", context)

@@ -19,6 +19,7 @@ PARAMETER_OBJECTS = {
     "region_id": "grid_a",
     "household_id": "hh_a1",
     "person_id": "zhang",
+    "import_id": "hq_import",
 }
 # Names of people in the test world that the outsider must never see on any page.
 FOREIGN_NAMES = ("张伟", "王芳", "曾强", "李娜")

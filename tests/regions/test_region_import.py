@@ -7,12 +7,13 @@ import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from epigrid.core.models import AuditEvent
 from epigrid.regions.importers import RegionFileError, parse_boundaries, parse_region_table, read_table
-from epigrid.regions.models import Level, Region
+from epigrid.regions.models import Level, Region, RegionImport
 
 GOOD_CSV = (
     "区划代码,名称,上级代码,层级\n"
@@ -23,9 +24,22 @@ GOOD_CSV = (
 )
 
 
-def _upload(client: Client, content: bytes, name: str, kind: str = "tree"):
-    field = "tree-file" if kind == "tree" else "geo-file"
-    return client.post(reverse("regions:import"), {"kind": kind, field: SimpleUploadedFile(name, content)})
+@pytest.fixture
+def upload(django_capture_on_commit_callbacks):
+    """Post a file as the import page does, let the worker run the queued task, return the status page."""
+
+    def run(client: Client, content: bytes, name: str, kind: str = "tree"):
+        field = "tree-file" if kind == "tree" else "geo-file"
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("regions:import"), {"kind": kind, field: SimpleUploadedFile(name, content)}
+            )
+        if response.status_code != 302:
+            return response
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        return client.get(response["Location"])
+
+    return run
 
 
 def _hq(world) -> Client:
@@ -34,9 +48,10 @@ def _hq(world) -> Client:
     return client
 
 
-def test_good_csv_creates_the_tree_with_paths(world):
-    response = _upload(_hq(world), GOOD_CSV.encode("utf-8-sig"), "tree.csv")
-    assert response.status_code == 302
+def test_good_csv_creates_the_tree_with_paths(world, upload):
+    response = upload(_hq(world), GOOD_CSV.encode("utf-8-sig"), "tree.csv")
+    assert response.status_code == 200
+    assert 'data-status="done"' in response.content.decode()
     grid = Region.objects.get(code="420199101201001")
     town = Region.objects.get(code="420199101")
     assert grid.level == Level.GRID
@@ -45,11 +60,11 @@ def test_good_csv_creates_the_tree_with_paths(world):
     assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT, object_type="region_tree").exists()
 
 
-def test_reimport_renames_and_is_idempotent(world):
+def test_reimport_renames_and_is_idempotent(world, upload):
     client = _hq(world)
-    _upload(client, GOOD_CSV.encode(), "tree.csv")
+    upload(client, GOOD_CSV.encode(), "tree.csv")
     before = Region.objects.count()
-    _upload(client, GOOD_CSV.replace("丙镇", "丙新镇").encode(), "tree.csv")
+    upload(client, GOOD_CSV.replace("丙镇", "丙新镇").encode(), "tree.csv")
     assert Region.objects.count() == before
     assert Region.objects.get(code="420199101").name == "丙新镇"
 
@@ -87,12 +102,14 @@ def test_xlsx_is_read_with_numeric_codes(world):
         ("420188100,外镇改名,420188,镇", "第3行 第1列（区划代码）：该区划代码属于您管辖范围以外的区域"),
     ],
 )
-def test_bad_row_names_row_and_column_and_imports_nothing(world, line, message):
+def test_bad_row_names_row_and_column_and_imports_nothing(world, upload, line, message):
     content = ("区划代码,名称,上级代码,层级\n420199103,好镇,420199,镇\n" + line + "\n").encode()
     before = Region.objects.count()
-    response = _upload(_hq(world), content, "tree.csv")
-    assert response.status_code == 400
-    assert message in response.content.decode()
+    response = upload(_hq(world), content, "tree.csv")
+    body = response.content.decode()
+    assert 'data-status="failed"' in body
+    assert message in body
+    assert RegionImport.objects.get(file_name="tree.csv").errors == [message]
     assert Region.objects.count() == before
     assert not Region.objects.filter(code="420199103").exists()
 
@@ -122,16 +139,15 @@ def test_binary_garbage_is_refused_in_one_line():
     assert exc.value.errors[0].startswith("无法读取文件")
 
 
-def test_only_admin_may_add_a_district(world):
-    response = _upload(_hq(world), "code,name,parent_code,level\n420177,新区,,区\n".encode(), "t.csv")
-    assert response.status_code == 400
+def test_only_admin_may_add_a_district(world, upload):
+    response = upload(_hq(world), "code,name,parent_code,level\n420177,新区,,区\n".encode(), "t.csv")
     assert "只有系统管理员可以新增区/县" in response.content.decode()
 
 
-def test_grid_worker_may_not_import(world):
+def test_grid_worker_may_not_import(world, upload):
     client = Client()
     client.force_login(world.grid_worker_a)
-    assert _upload(client, GOOD_CSV.encode(), "tree.csv").status_code == 403
+    assert upload(client, GOOD_CSV.encode(), "tree.csv").status_code == 403
     assert not Region.objects.filter(code="420199101").exists()
 
 
@@ -140,20 +156,20 @@ def _square(lon: float, lat: float) -> dict:
     return {"type": "Polygon", "coordinates": [ring]}
 
 
-def test_boundaries_are_stored(world):
+def test_boundaries_are_stored(world, upload):
     fc = {
         "type": "FeatureCollection",
         "features": [
             {"type": "Feature", "properties": {"code": "420199100"}, "geometry": _square(114.3, 30.5)}
         ],
     }
-    response = _upload(_hq(world), json.dumps(fc).encode(), "b.geojson", kind="geo")
-    assert response.status_code == 302
+    response = upload(_hq(world), json.dumps(fc).encode(), "b.geojson", kind="boundaries")
+    assert 'data-status="done"' in response.content.decode()
     world.town.refresh_from_db()
     assert world.town.boundary["type"] == "Polygon"
 
 
-def test_bad_feature_is_named_and_nothing_is_stored(world):
+def test_bad_feature_is_named_and_nothing_is_stored(world, upload):
     fc = {
         "type": "FeatureCollection",
         "features": [
@@ -166,8 +182,7 @@ def test_bad_feature_is_named_and_nothing_is_stored(world):
             {"type": "Feature", "properties": {"code": "420188100"}, "geometry": _square(114.3, 30.5)},
         ],
     }
-    response = _upload(_hq(world), json.dumps(fc).encode(), "b.geojson", kind="geo")
-    assert response.status_code == 400
+    response = upload(_hq(world), json.dumps(fc).encode(), "b.geojson", kind="boundaries")
     body = response.content.decode()
     assert "第2个要素 geometry：应为 Polygon 或 MultiPolygon" in body
     assert "第3个要素 properties.code：区域不存在" in body  # another district's code is unknown to HQ here
@@ -179,3 +194,34 @@ def test_malformed_json_is_refused():
     with pytest.raises(RegionFileError) as exc:
         parse_boundaries(b"{not json", known_codes=set())
     assert exc.value.errors == ["GeoJSON 无法解析：JSONDecodeError"]
+
+
+def test_wrong_extension_is_refused_before_queueing(world, upload):
+    response = upload(_hq(world), b"whatever", "tree.txt")
+    assert response.status_code == 400
+    assert not RegionImport.objects.filter(file_name="tree.txt").exists()
+
+
+def test_import_page_of_another_user_is_not_found(world):
+    client = Client()
+    client.force_login(world.admin)
+    assert client.get(reverse("regions:import_detail", args=[world.hq_import.pk])).status_code == 404
+
+
+def test_a_claimed_import_is_not_processed_twice(world):
+    from epigrid.regions.services import region_import_process
+
+    imp = RegionImport.objects.create(
+        kind=RegionImport.Kind.TREE, file_name="t.csv", content=GOOD_CSV.encode(), uploaded_by=world.hq
+    )
+    assert region_import_process(import_id=imp.pk) == RegionImport.Status.DONE
+    before = Region.objects.count()
+    assert region_import_process(import_id=imp.pk) == RegionImport.Status.DONE
+    assert Region.objects.count() == before
+
+
+def test_status_fragment_polls_while_queued(world):
+    client = _hq(world)
+    url = reverse("regions:import_detail", args=[world.hq_import.pk])
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'hx-trigger="every 1s"' in fragment and "<html" not in fragment
