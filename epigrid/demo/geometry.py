@@ -1,9 +1,8 @@
 """Rectangular boundaries for the demo tree: each region's box is cut into its children's boxes.
 
-A strip treemap: the children are dealt into rows of about equal count, a row's height is its share of
-the weight and a child's width its share of the row. Children tile their parent exactly, so no two
-regions of one level overlap and every grid lies inside its village, town and district, which is all
-the server-side SVG map needs. Coordinates are longitude/latitude (WGS 84) rounded to 6 decimals.
+Children tile their parent exactly, so no two regions of one level overlap and every grid lies inside
+its village, town and district, which is all the server-side SVG map needs. Coordinates are
+longitude/latitude (WGS 84) rounded to 6 decimals (about 0.1 m).
 """
 
 from __future__ import annotations
@@ -43,28 +42,34 @@ def district_box(total_weight: float) -> Box:
 
 
 def split(box: Box, weights: Sequence[float]) -> list[Box]:
-    """Cut ``box`` into one box per weight, in reading order (north-west first), areas by weight."""
+    """Cut ``box`` into one box per weight, in order, each box's area its share of the weights.
+
+    Recursive bisection: the weights are halved where their running sum is closest to half, and the
+    box is cut across its longer side at that share, which keeps cells near square when the weights
+    are alike. The last cut of every side ends exactly on the parent's edge, so nothing is left over.
+    """
     n = len(weights)
     if n == 0:
         return []
-    width = (box.east - box.west) * _LAT_SCALE
-    height = box.north - box.south
-    rows = max(1, min(n, round(math.sqrt(n * height / width)))) if width > 0 else 1
-    total = float(sum(weights)) or 1.0
-    boxes: list[Box] = []
-    north = box.north
-    for row in range(rows):
-        start, stop = row * n // rows, (row + 1) * n // rows
-        row_weights = weights[start:stop]
-        row_total = float(sum(row_weights)) or 1.0
-        # The last row and the last cell end exactly on the parent's edge, so rounding never leaves a gap.
-        south = box.south if row == rows - 1 else north - height * row_total / total
-        west = box.west
-        acc = 0.0
-        for i, weight in enumerate(row_weights):
-            acc += weight
-            east = box.east if i == len(row_weights) - 1 else box.west + (box.east - box.west) * acc / row_total
-            boxes.append(Box(west, south, east, north))
-            west = east
-        north = south
-    return boxes
+    if n == 1:
+        return [box]
+    total = float(sum(weights))
+    if total <= 0:
+        weights, total = [1.0] * n, float(n)
+    running, cut, best = 0.0, 1, math.inf
+    for i in range(1, n):
+        running += weights[i - 1]
+        gap = abs(running - total / 2)
+        if gap < best:
+            cut, best = i, gap
+    share = sum(weights[:cut]) / total
+    if (box.east - box.west) * _LAT_SCALE >= box.north - box.south:
+        middle = box.west + (box.east - box.west) * share
+        first, second = (
+            Box(box.west, box.south, middle, box.north),
+            Box(middle, box.south, box.east, box.north),
+        )
+    else:
+        middle = box.north - (box.north - box.south) * share
+        first, second = Box(box.west, middle, box.east, box.north), Box(box.west, box.south, box.east, middle)
+    return split(first, weights[:cut]) + split(second, weights[cut:])

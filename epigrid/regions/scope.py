@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from epigrid.core.models import User
@@ -19,11 +20,16 @@ _CACHE_ATTR = "_epigrid_scope"
 
 
 def subtree_q(path: str, *, field: str = "path") -> Q:
-    """Match the region at ``path`` and all below it, as an index range rather than LIKE.
+    """Match the region at ``path`` and all below it, in the form each database answers from an index.
 
-    Paths hold digits and "/", and "0" follows "/" in ASCII, so every descendant of "1/7/" sorts in
-    ["1/7/", "1/70"): SQLite's case-insensitive LIKE cannot use an index, a range can.
+    PostgreSQL: ``LIKE 'path%'``, served by the ``varchar_pattern_ops`` index Django adds to an indexed
+    CharField, which compares bytes whatever the database's collation (a glibc zh_CN or en_US collation
+    ignores "/" when sorting, so a range would be wrong there). SQLite: its LIKE is case-insensitive and
+    cannot use an index, but its default BINARY collation compares bytes, and "0" follows "/" in ASCII,
+    so every descendant of "1/7/" sorts in ["1/7/", "1/70").
     """
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": path})
     return Q(**{f"{field}__gte": path, f"{field}__lt": path[:-1] + "0"})
 
 

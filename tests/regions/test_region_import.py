@@ -10,10 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from epigrid.core.models import AuditEvent
 from epigrid.regions.importers import RegionFileError, parse_boundaries, parse_region_table, read_table
 from epigrid.regions.models import Level, Region, RegionImport
+from epigrid.regions.tasks import region_import_run
 
 GOOD_CSV = (
     "区划代码,名称,上级代码,层级\n"
@@ -26,7 +28,12 @@ GOOD_CSV = (
 
 @pytest.fixture
 def upload(django_capture_on_commit_callbacks):
-    """Post a file as the import page does, let the worker run the queued task, return the status page."""
+    """Post a file as the import page does, run the task it queued, and return the status page.
+
+    The queued task is run in-process (``Task.call``) because the real worker closes the database
+    connection when it ends, which would end the test's transaction on PostgreSQL;
+    ``test_the_worker_process_runs_a_queued_import`` covers the worker itself.
+    """
 
     def run(client: Client, content: bytes, name: str, kind: str = "tree"):
         field = "tree-file" if kind == "tree" else "geo-file"
@@ -36,7 +43,9 @@ def upload(django_capture_on_commit_callbacks):
             )
         if response.status_code != 302:
             return response
-        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        queued = DBTaskResult.objects.get(task_path="epigrid.regions.tasks.region_import_run", status="READY")
+        region_import_run.call(*queued.args_kwargs["args"])
+        queued.delete()
         return client.get(response["Location"])
 
     return run
@@ -225,3 +234,21 @@ def test_status_fragment_polls_while_queued(world):
     url = reverse("regions:import_detail", args=[world.hq_import.pk])
     fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in fragment and "<html" not in fragment
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_process_runs_a_queued_import(django_user_model):
+    from epigrid.regions.services import region_create, region_import_submit
+
+    district = region_create(code="420199", name="测试区", level=Level.DISTRICT, parent=None)
+    hq = django_user_model.objects.create_user(username="hq2", password="x", role="district_hq")
+    from epigrid.regions.services import assignment_add
+
+    assignment_add(user=hq, region=district)
+    imp = region_import_submit(actor=hq, kind="tree", file_name="t.csv", content=GOOD_CSV.encode())
+    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    imp.refresh_from_db()
+    assert imp.status == RegionImport.Status.DONE
+    assert imp.summary == {"created": 4, "updated": 0}
+    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
