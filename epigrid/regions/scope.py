@@ -48,6 +48,15 @@ class Scope:
     def contains_path(self, path: str) -> bool:
         return any(path.startswith(root.path) for root in self.roots)
 
+    def covers(self, row: Any) -> bool:
+        """Tell whether a row carrying a region chain (a household, a person) lies in the scope."""
+        for root in self.roots:
+            level = min(root.level, Level.GRID)
+            region_id = root.id if root.level <= Level.GRID else root.depth_ids[Level.GRID - 1]
+            if getattr(row, LEVEL_FIELD[level]) == region_id:
+                return True
+        return False
+
     def regions_q(self) -> Q:
         """Filter Region rows to the assigned subtrees."""
         return self._or([subtree_q(root.path) for root in self.roots])

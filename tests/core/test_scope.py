@@ -95,3 +95,11 @@ def test_nested_assignments_collapse_to_the_outer_root(world):
     world.town_officer.__dict__.pop("_epigrid_scope", None)
     assert [r.pk for r in scope_for(world.town_officer).roots] == [world.town.pk]
     assert Household.objects.filter(scope_for(world.town_officer).rows_q()).count() == 2
+
+
+def test_covers_matches_rows_q(world):
+    for user in world.personas().values():
+        scope = scope_for(user)
+        in_sql = set(Household.objects.filter(scope.rows_q()).values_list("pk", flat=True))
+        in_python = {h.pk for h in Household.objects.all() if scope.covers(h)}
+        assert in_sql == in_python
