@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -69,6 +70,20 @@ def worker(argv: list[str]) -> int:
     return _django_command(["db_worker", *argv])
 
 
+def _stop_on_signals() -> list[int]:
+    """Turn Ctrl-C and SIGTERM into a flag the demo's loop watches; returns that flag (a list)."""
+    received: list[int] = []
+
+    def handler(signum: int, frame: object) -> None:
+        received.append(signum)
+
+    # Installed explicitly: a shell's background job starts with SIGINT ignored, and then Python
+    # would not raise KeyboardInterrupt either.
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return received
+
+
 def demo(argv: list[str]) -> int:
     """Prepare the demo database and run the web server and the worker until Ctrl-C."""
     os.environ.setdefault("EPIGRID_MODE", "demo")
@@ -80,22 +95,24 @@ def demo(argv: list[str]) -> int:
     django.setup()
     from django.core.management import call_command
 
+    parser = argparse.ArgumentParser(prog="epigrid demo", description="Run the EpiGrid demo locally.")
+    parser.add_argument("--size", choices=["small", "district", "city"], default="small")
+    parser.add_argument("--no-server", action="store_true", help="prepare the database and stop")
+    options = parser.parse_args(argv)
     started = time.monotonic()
-    size = "small"
-    if "--size" in argv:
-        size = argv[argv.index("--size") + 1]
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("load_demo", size=size, if_empty=True)
+    call_command("load_demo", size=options.size, if_empty=True)
     from epigrid.demo.accounts import demo_accounts_ensure
 
     accounts = demo_accounts_ensure()
     url = f"http://{cfg.host}:{cfg.port}/"
-    print("\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: " + accounts[0].password)
+    password = accounts[0].password if accounts else "-"
+    print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
     for account in accounts:
         print(f"  {account.username:<12} {account.role_label:<10} {account.region_name}")
     print(f"\n打开 Open {url}   (准备用时 ready in {time.monotonic() - started:.1f} s; Ctrl-C 停止 stops)\n")
     sys.stdout.flush()
-    if "--no-server" in argv:
+    if options.no_server:
         return 0
     env = dict(os.environ)
     children = [
@@ -105,18 +122,18 @@ def demo(argv: list[str]) -> int:
             env={**env, "EPIGRID_WEB_WORKERS": env.get("EPIGRID_WEB_WORKERS", "1")},
         ),
     ]
+    stop = _stop_on_signals()
     try:
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        while not stop and all(child.poll() is None for child in children):
+            time.sleep(0.2)
     finally:
+        # SIGTERM, not SIGINT: children started in the background of a shell have SIGINT ignored.
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in children:
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
     failed = [child.returncode for child in children if child.returncode and child.returncode > 0]
