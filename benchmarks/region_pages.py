@@ -89,7 +89,29 @@ def sample_paths(env: dict[str, str], per_kind: int, seed: int = 7) -> dict[str,
     }
 
 
-def run(db: str, size: str, *, reuse: bool, rounds: int, per_kind: int) -> dict[str, object]:
+def concurrent_pass(base: str, paths: dict[str, list[str]], clients: int) -> dict[str, object]:
+    """Let ``clients`` logged-in sessions walk every sampled page at once; report latency and throughput."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    every_path = [p for kind_paths in paths.values() for p in kind_paths]
+
+    def walk(i: int) -> list[float]:
+        session = Session(base)
+        session.login("hq", "epigrid-demo")
+        ordered = every_path[i % len(every_path) :] + every_path[: i % len(every_path)]
+        return [time_get(session, p) for p in ordered]
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        samples = [s for result in pool.map(walk, range(clients)) for s in result]
+    elapsed = time.perf_counter() - start
+    row = Timing(f"{clients} clients at once", samples).row()
+    return {**row, "requests_per_second": round(len(samples) / elapsed, 1)}
+
+
+def run(
+    db: str, size: str, *, reuse: bool, rounds: int, per_kind: int, concurrency: int = 1
+) -> dict[str, object]:
     env = env_for(db, size)
     result: dict[str, object] = {"db": db, "size": size, "rounds": rounds}
     if not reuse:
@@ -113,6 +135,8 @@ def run(db: str, size: str, *, reuse: bool, rounds: int, per_kind: int) -> dict[
                     timings[kind].samples.append(time_get(session, path))
         every = Timing("every region page", [s for t in timings.values() for s in t.samples])
         result["pages"] = [t.row() for t in timings.values() if t.samples] + [every.row()]
+        if concurrency > 1:
+            result["concurrent"] = concurrent_pass(base, paths, concurrency)
         workers = descendants(server.pid)
         result["web_rss_mb"] = {
             "server": round(rss_mb(server.pid), 1),
@@ -134,6 +158,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time an already built database")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-kind", type=int, default=20)
+    parser.add_argument("--concurrency", type=int, default=8, help="clients in the concurrent pass (1: skip)")
     args = parser.parse_args()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in dbs:
@@ -151,16 +176,27 @@ def main() -> None:
                     str(args.rounds),
                     "--per-kind",
                     str(args.per_kind),
+                    "--concurrency",
+                    str(args.concurrency),
                     *(["--reuse"] if args.reuse else []),
                 ],
                 check=True,
             )
             continue
-        result = run(db, args.size, reuse=args.reuse, rounds=args.rounds, per_kind=args.per_kind)
+        result = run(
+            db,
+            args.size,
+            reuse=args.reuse,
+            rounds=args.rounds,
+            per_kind=args.per_kind,
+            concurrency=args.concurrency,
+        )
         print(f"\n{db} / {args.size}: {result.get('load_demo', '(reused)')}")
         print(f"{'page':<20} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for row in result["pages"]:  # type: ignore[attr-defined]
             print(f"{row['page']:<20} {row['n']:>5} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8}")
+        if "concurrent" in result:
+            print(f"concurrent: {result['concurrent']}")
         print(f"web RSS MB: {result['web_rss_mb']}")
 
 
