@@ -20,8 +20,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django_htmx.middleware import HtmxDetails
 
+from epigrid.core.models import User
 from epigrid.core.roles import Capabilities
+
+
+class ScopedRequest(HttpRequest):
+    """The request a ``@scoped`` view receives: a logged-in EpiGrid user, and htmx details."""
+
+    user: User
+    htmx: HtmxDetails
+
 
 ACCESS_ATTR = "epigrid_access"
 PUBLIC = "public"
@@ -43,12 +53,15 @@ def scoped[View: Callable[..., HttpResponseBase]](view: View) -> View:
 
 def requires[View: Callable[..., HttpResponseBase]](flag: str) -> Callable[[View], View]:
     """Refuse the view (403) unless the user's role has the capability ``flag``."""
+    if flag not in Capabilities.__dataclass_fields__:
+        raise ValueError(f"unknown capability {flag!r}")  # a typo fails at import, not at request time
 
     def decorate(view: View) -> View:
         @wraps(view)
         def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            caps: Capabilities = request.user.caps  # type: ignore[union-attr]
-            if not getattr(caps, flag):
+            user = request.user
+            caps: Capabilities | None = user.caps if isinstance(user, User) else None
+            if caps is None or not getattr(caps, flag):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from epigrid.core.access import public, requires, scoped
+from epigrid.core.access import ScopedRequest, public, requires, scoped
 from epigrid.core.audit import client_ip
 from epigrid.core.forms import LockoutAuthenticationForm
 from epigrid.core.models import AuditEvent, User
@@ -37,7 +37,7 @@ logout_view = public(auth_views.LogoutView.as_view())
 
 
 @scoped
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: ScopedRequest) -> HttpResponse:
     """Send the user to their region; someone with several regions picks one."""
     roots = scope_for(request.user).roots
     if len(roots) == 1:
@@ -56,7 +56,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @scoped
 @requires("read_audit")
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: ScopedRequest) -> HttpResponse:
     """List audit events inside the user's subtrees (and the system-wide ones for its roots)."""
     scope = scope_for(request.user)
     events = AuditEvent.objects.select_related("user").order_by("-at", "-id")

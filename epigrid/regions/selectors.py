@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from epigrid.core.models import User
@@ -52,8 +52,6 @@ def region_children(*, region: Region) -> list[ChildRow]:
     children = list(Region.objects.filter(parent=region).order_by("code"))
     if not children:
         return []
-    from django.db.models import Count
-
     grand = dict(
         Region.objects.filter(parent__in=children)
         .values_list("parent_id")
@@ -69,7 +67,7 @@ def households_in_grid(*, user: User, grid: Region, page: int, query: str = "") 
         raise Http404
     qs = Household.objects.filter(grid=grid).order_by("number")
     if query:
-        qs = qs.filter(address__contains=query) | qs.filter(head_name__contains=query)
+        qs = qs.filter(Q(address__contains=query) | Q(head_name__contains=query))
     paginator = Paginator(qs, HOUSEHOLDS_PER_PAGE)
     return paginator.get_page(page)
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django import forms as forms_
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from epigrid.core.access import requires, scoped
+from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.people.selectors import people_in_household
 from epigrid.regions import selectors
 from epigrid.regions.forms import BoundaryImportForm, RegionImportForm
 from epigrid.regions.models import Level, RegionImport
 from epigrid.regions.services import region_import_submit
+
+# Each import kind's form; the form prefix is the kind, so the field names are tree-file, boundaries-file.
+IMPORT_FORMS: dict[str, type[forms_.Form]] = {
+    RegionImport.Kind.TREE: RegionImportForm,
+    RegionImport.Kind.BOUNDARIES: BoundaryImportForm,
+}
 
 
 def _int(value: str | None, default: int = 1) -> int:
@@ -21,75 +28,67 @@ def _int(value: str | None, default: int = 1) -> int:
 
 
 @scoped
-def region_detail(request: HttpRequest, region_id: int) -> HttpResponse:
+def region_detail(request: ScopedRequest, region_id: int) -> HttpResponse:
     """Show a region with its children and their counts; a grid shows its households."""
     user = request.user
-    region = selectors.region_get_for_user(user=user, region_id=region_id)  # type: ignore[arg-type]
+    region = selectors.region_get_for_user(user=user, region_id=region_id)
     context: dict[str, object] = {
         "region": region,
-        "ancestors": selectors.region_ancestors(region=region, user=user),  # type: ignore[arg-type]
+        "ancestors": selectors.region_ancestors(region=region, user=user),
         "children": selectors.region_children(region=region),
         "Level": Level,
     }
     if region.level == Level.GRID:
         query = request.GET.get("q", "").strip()[:50]
         context["page"] = selectors.households_in_grid(
-            user=user,  # type: ignore[arg-type]
+            user=user,
             grid=region,
             page=_int(request.GET.get("page")),
             query=query,
         )
         context["q"] = query
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return render(request, "regions/region_detail.html#households", context)
     return render(request, "regions/region_detail.html", context)
 
 
 @scoped
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_detail(request: ScopedRequest, household_id: int) -> HttpResponse:
     """Show a household and its members, identifiers masked by role; the reading is logged."""
     user = request.user
-    household = selectors.household_get_for_user(user=user, household_id=household_id)  # type: ignore[arg-type]
+    household = selectors.household_get_for_user(user=user, household_id=household_id)
     grid = household.grid
     context = {
         "household": household,
         "region": grid,
-        "ancestors": [*selectors.region_ancestors(region=grid, user=user), grid],  # type: ignore[arg-type]
-        "members": people_in_household(user=user, household=household, request=request),  # type: ignore[arg-type]
+        "ancestors": [*selectors.region_ancestors(region=grid, user=user), grid],
+        "members": people_in_household(user=user, household=household, request=request),
     }
     return render(request, "regions/household_detail.html", context)
 
 
 @scoped
 @requires("manage_regions")
-def region_import(request: HttpRequest) -> HttpResponse:
+def region_import(request: ScopedRequest) -> HttpResponse:
     """Upload a region tree (CSV/xlsx) or boundaries (GeoJSON); the worker imports it, all or nothing."""
     user = request.user
-    forms = {
-        RegionImport.Kind.TREE: RegionImportForm(prefix="tree"),
-        RegionImport.Kind.BOUNDARIES: BoundaryImportForm(prefix="geo"),
+    forms: dict[str, forms_.Form] = {
+        kind: form_class(prefix=kind) for kind, form_class in IMPORT_FORMS.items()
     }
     status = 200
     if request.method == "POST":
         kind = request.POST.get("kind", "")
-        form_class, prefix = (
-            (BoundaryImportForm, "geo")
-            if kind == RegionImport.Kind.BOUNDARIES
-            else (RegionImportForm, "tree")
-        )
-        form = form_class(request.POST, request.FILES, prefix=prefix)
-        forms[RegionImport.Kind.BOUNDARIES if prefix == "geo" else RegionImport.Kind.TREE] = form
+        if kind not in IMPORT_FORMS:
+            kind = RegionImport.Kind.TREE
+        form = forms[kind] = IMPORT_FORMS[kind](request.POST, request.FILES, prefix=kind)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             region_import = region_import_submit(
-                actor=user,  # type: ignore[arg-type]
-                kind=RegionImport.Kind.BOUNDARIES if prefix == "geo" else RegionImport.Kind.TREE,
-                file_name=upload.name,
-                content=upload.read(),
+                actor=user, kind=kind, file_name=upload.name, content=upload.read()
             )
             return redirect("regions:import_detail", region_import.pk)
         status = 400
-    recent = selectors.region_imports_for_user(user=user)  # type: ignore[arg-type]
+    recent = selectors.region_imports_for_user(user=user)
     context = {
         "tree_form": forms[RegionImport.Kind.TREE],
         "boundary_form": forms[RegionImport.Kind.BOUNDARIES],
@@ -100,14 +99,14 @@ def region_import(request: HttpRequest) -> HttpResponse:
 
 @scoped
 @requires("manage_regions")
-def region_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def region_import_detail(request: ScopedRequest, import_id: int) -> HttpResponse:
     """Show one import; while it waits or runs, htmx polls this page's status fragment."""
-    region_import = selectors.region_import_get_for_user(user=request.user, import_id=import_id)  # type: ignore[arg-type]
+    region_import = selectors.region_import_get_for_user(user=request.user, import_id=import_id)
     context = {
         "imp": region_import,
         "errors": region_import.errors[:200],
         "more_errors": max(0, len(region_import.errors) - 200),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "regions/region_import_detail.html#status", context)
     return render(request, "regions/region_import_detail.html", context)

@@ -36,7 +36,7 @@ def upload(django_capture_on_commit_callbacks):
     """
 
     def run(client: Client, content: bytes, name: str, kind: str = "tree"):
-        field = "tree-file" if kind == "tree" else "geo-file"
+        field = f"{kind}-file"
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("regions:import"), {"kind": kind, field: SimpleUploadedFile(name, content)}
