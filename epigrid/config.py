@@ -32,7 +32,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "comma-separated origins, e.g. https://epigrid.example.gov.cn",
     ),
     "EPIGRID_HTTPS": ("0", "1 behind TLS: secure cookies, HSTS, redirect to https"),
-    "EPIGRID_DEBUG": ("0", "1 shows Django's debug pages; never in production"),
+    "EPIGRID_DEBUG": ("0", "1 shows Django's debug pages; refused in production mode"),
     "EPIGRID_TIME_ZONE": ("Asia/Shanghai", "time zone that defines the local day"),
     "EPIGRID_LANGUAGE": ("zh-hans", "default interface language: zh-hans or en"),
     "EPIGRID_LOGIN_MAX_FAILURES": ("5", "failed log-ins before an account is locked"),
@@ -203,6 +203,10 @@ def load(environ: dict[str, str] | None = None) -> Config:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"EPIGRID_TIME_ZONE={time_zone!r} is not a known time zone") from None
+    debug = _bool("EPIGRID_DEBUG", env)
+    if debug and mode == "production":
+        # Debug pages print settings, SQL and local variables: personal data must never reach them.
+        raise ConfigError("EPIGRID_DEBUG=1 is refused in production mode (debug pages show personal data)")
     return Config(
         mode=mode,
         secret_key=_secret_key(mode, env, data_dir),
@@ -211,7 +215,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         allowed_hosts=_list("EPIGRID_ALLOWED_HOSTS", env, ["localhost", "127.0.0.1", "[::1]"]),
         csrf_trusted_origins=_list("EPIGRID_CSRF_TRUSTED_ORIGINS", env, []),
         https=_bool("EPIGRID_HTTPS", env),
-        debug=_bool("EPIGRID_DEBUG", env),
+        debug=debug,
         time_zone=time_zone,
         language=language,
         login_max_failures=_int("EPIGRID_LOGIN_MAX_FAILURES", env, 5, 1, 100),

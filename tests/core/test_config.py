@@ -65,8 +65,13 @@ def test_sqlite_defaults_to_wal_in_the_data_dir(tmp_path):
 
 
 def test_postgres_url_is_parsed(tmp_path):
-    cfg = config.load({"EPIGRID_MODE": "test", "EPIGRID_DATA_DIR": str(tmp_path),
-                       "DATABASE_URL": "postgres://eg:p%40ss@db.local:5433/epigrid"})  # fmt: skip
+    cfg = config.load(
+        {
+            "EPIGRID_MODE": "test",
+            "EPIGRID_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://eg:p%40ss@db.local:5433/epigrid",
+        }
+    )
     assert cfg.database["ENGINE"] == "django.db.backends.postgresql"
     assert (cfg.database["NAME"], cfg.database["USER"], cfg.database["PASSWORD"]) == ("epigrid", "eg", "p@ss")
     assert (cfg.database["HOST"], cfg.database["PORT"]) == ("db.local", "5433")
@@ -94,3 +99,29 @@ def test_start_up_with_unknown_database_scheme_stops_with_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "epigrid: configuration error: DATABASE_URL scheme 'oracle' is not supported: use sqlite:/// or postgres://"
     ]
+
+
+def test_debug_is_refused_in_production(tmp_path):
+    env = {"EPIGRID_DATA_DIR": str(tmp_path), "EPIGRID_SECRET_KEY": "k" * 60, "EPIGRID_DEBUG": "1"}
+    with pytest.raises(config.ConfigError, match="EPIGRID_DEBUG=1 is refused in production mode"):
+        config.load(env)
+
+
+def test_deploy_checks_pass_with_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("EPIGRID_", "DATABASE_URL", "DJANGO_"))}
+    env.update(
+        {
+            "EPIGRID_DATA_DIR": str(tmp_path),
+            "EPIGRID_SECRET_KEY": "s3cr3t-" * 10,
+            "EPIGRID_HTTPS": "1",
+            "EPIGRID_ALLOWED_HOSTS": "epigrid.example.gov.cn",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "epigrid.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
