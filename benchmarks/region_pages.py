@@ -84,7 +84,7 @@ def sample_paths(env: dict[str, str], per_kind: int, seed: int = 7) -> dict[str,
         "grid": [f"/regions/{i}/" for i in grids],
         "grid, last page": [f"/regions/{biggest_grid.pk}/?page={last_page}"] if biggest_grid else [],
         "grid, search": [f"/regions/{i}/?q=%E5%8F%B7" for i in grids[: per_kind // 2 or 1]],
-        "household": [f"/regions/households/{i}/" for i in households],
+        "household": [f"/people/households/{i}/" for i in households],
         "person": [f"/people/{i}/" for i in people],
     }
 

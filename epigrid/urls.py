@@ -11,11 +11,16 @@ regions_patterns = (
         path("<int:region_id>/", region_views.region_detail, name="detail"),
         path("import/", region_views.region_import, name="import"),
         path("imports/<int:import_id>/", region_views.region_import_detail, name="import_detail"),
-        path("households/<int:household_id>/", region_views.household_detail, name="household"),
     ],
     "regions",
 )
-people_patterns = ([path("<int:person_id>/", people_views.person_detail, name="detail")], "people")
+people_patterns = (
+    [
+        path("<int:person_id>/", people_views.person_detail, name="detail"),
+        path("households/<int:household_id>/", people_views.household_detail, name="household"),
+    ],
+    "people",
+)
 
 urlpatterns = [
     path("", core_views.root, name="root"),

@@ -1,4 +1,4 @@
-"""A person's record (the registry issue extends it with travel, screening and history)."""
+"""A household and its members, and a person's record (the registry issue adds travel and history)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from epigrid.core.access import ScopedRequest, scoped
-from epigrid.people.selectors import person_get_for_user
-from epigrid.regions.selectors import region_ancestors
+from epigrid.people.selectors import people_in_household, person_get_for_user
+from epigrid.regions.selectors import household_get_for_user, region_ancestors
 
 
 @scoped
@@ -19,3 +19,18 @@ def person_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
     return render(
         request, "people/person_detail.html", {"view": view, "ancestors": ancestors, "region": grid}
     )
+
+
+@scoped
+def household_detail(request: ScopedRequest, household_id: int) -> HttpResponse:
+    """Show a household and its members, identifiers masked by role; the reading is logged."""
+    user = request.user
+    household = household_get_for_user(user=user, household_id=household_id)
+    grid = household.grid
+    context = {
+        "household": household,
+        "region": grid,
+        "ancestors": [*region_ancestors(region=grid, user=user), grid],
+        "members": people_in_household(user=user, household=household, request=request),
+    }
+    return render(request, "people/household_detail.html", context)

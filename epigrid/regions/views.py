@@ -7,7 +7,6 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from epigrid.core.access import ScopedRequest, requires, scoped
-from epigrid.people.selectors import people_in_household
 from epigrid.regions import selectors
 from epigrid.regions.forms import BoundaryImportForm, RegionImportForm
 from epigrid.regions.models import Level, RegionImport
@@ -50,21 +49,6 @@ def region_detail(request: ScopedRequest, region_id: int) -> HttpResponse:
         if request.htmx:
             return render(request, "regions/region_detail.html#households", context)
     return render(request, "regions/region_detail.html", context)
-
-
-@scoped
-def household_detail(request: ScopedRequest, household_id: int) -> HttpResponse:
-    """Show a household and its members, identifiers masked by role; the reading is logged."""
-    user = request.user
-    household = selectors.household_get_for_user(user=user, household_id=household_id)
-    grid = household.grid
-    context = {
-        "household": household,
-        "region": grid,
-        "ancestors": [*selectors.region_ancestors(region=grid, user=user), grid],
-        "members": people_in_household(user=user, household=household, request=request),
-    }
-    return render(request, "regions/household_detail.html", context)
 
 
 @scoped

@@ -46,7 +46,7 @@ def test_grid_worker_logs_in_and_browses_to_a_household(
     page.screenshot(path=screenshots / "02-grid-zh.png", full_page=True)
 
     household_link.click()
-    expect(page).to_have_url(re.compile(rf"/regions/households/{world.hh_a1.pk}/$"))
+    expect(page).to_have_url(re.compile(rf"/people/households/{world.hh_a1.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("甲村一组1号")
     expect(page.locator("main")).to_contain_text("户主 张伟")
     zhang = page.locator("ul.people li").filter(has_text="张伟")
@@ -76,7 +76,7 @@ def test_grid_worker_logs_in_and_browses_to_a_household(
 
 def test_language_switch_to_english_and_back(transactional_db, live_server, world, page, screenshots):
     log_in(page, live_server, world)
-    household_url = f"{live_server.url}/regions/households/{world.hh_a1.pk}/"
+    household_url = f"{live_server.url}/people/households/{world.hh_a1.pk}/"
     page.goto(household_url)
     expect(page.locator("main")).to_contain_text("户主")
 
@@ -107,7 +107,7 @@ def test_language_switch_to_english_and_back(transactional_db, live_server, worl
 def test_grid_worker_cannot_open_another_village(transactional_db, live_server, world, page):
     log_in(page, live_server, world)
     for url in (
-        f"{live_server.url}/regions/households/{world.hh_b1.pk}/",
+        f"{live_server.url}/people/households/{world.hh_b1.pk}/",
         f"{live_server.url}/regions/{world.grid_b.pk}/",
         f"{live_server.url}/people/{world.li.pk}/",
     ):

@@ -25,9 +25,9 @@ def test_grid_worker_of_village_a_cannot_see_village_b(world):
     assert c.get(reverse("regions:detail", args=[world.grid_a.pk])).status_code == 200
     assert c.get(reverse("regions:detail", args=[world.village_b.pk])).status_code == 404
     assert c.get(reverse("regions:detail", args=[world.grid_b.pk])).status_code == 404
-    assert c.get(reverse("regions:household", args=[world.hh_b1.pk])).status_code == 404
+    assert c.get(reverse("people:household", args=[world.hh_b1.pk])).status_code == 404
     assert c.get(reverse("people:detail", args=[world.li.pk])).status_code == 404
-    body = c.get(reverse("regions:household", args=[world.hh_a1.pk])).content.decode()
+    body = c.get(reverse("people:household", args=[world.hh_a1.pk])).content.decode()
     assert "张伟" in body and "李娜" not in body
 
 

@@ -65,7 +65,7 @@ def test_region_page_query_count_does_not_grow_with_children(world, level):
 def test_identifiers_are_masked_by_role(world, persona, id_masked, phone_masked):
     body = (
         _client(world.personas()[persona])
-        .get(reverse("regions:household", args=[world.hh_a1.pk]))
+        .get(reverse("people:household", args=[world.hh_a1.pk]))
         .content.decode()
     )
     assert (world.zhang.id_number in body) is not id_masked
@@ -84,7 +84,7 @@ def test_opening_a_person_is_audited(world):
 
 
 def test_listing_a_household_is_audited_with_the_persons_shown(world):
-    _client(world.grid_worker_a).get(reverse("regions:household", args=[world.hh_a1.pk]))
+    _client(world.grid_worker_a).get(reverse("people:household", args=[world.hh_a1.pk]))
     event = AuditEvent.objects.get(action=AuditEvent.Action.READ, object_type="household")
     assert sorted(event.detail["persons"]) == sorted(world.hh_a1.members.values_list("pk", flat=True))
 
