@@ -171,7 +171,8 @@ def _secret_key(mode: str, environ: dict[str, str], data_dir: Path) -> str:
             "EPIGRID_SECRET_KEY is not set: production needs a secret key (or run `epigrid demo`)"
         )
     if mode == "test":
-        return "test-only-secret-key-" + "x" * 40
+        # A fresh random key per process: test mode must not become a known-secret back door.
+        return secrets.token_urlsafe(50)
     # Demo mode: generate once and keep it, so sessions survive a restart of the demo.
     path = data_dir / "demo-secret-key"
     if path.exists():

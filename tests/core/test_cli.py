@@ -90,7 +90,10 @@ def test_second_demo_run_keeps_the_data_and_is_quick(tmp_path):
         check=True,
     )
     assert "demo district loaded" not in second.stdout
-    assert (tmp_path / "epigrid.sqlite3").exists()
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "epigrid.sqlite3") as db:  # WAL is a property of the file
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert (tmp_path / "demo-secret-key").exists()
 
 

@@ -125,3 +125,8 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_test_mode_has_no_fixed_secret(tmp_path):
+    env = {"EPIGRID_MODE": "test", "EPIGRID_DATA_DIR": str(tmp_path)}
+    assert config.load(env).secret_key != config.load(env).secret_key
