@@ -4,6 +4,7 @@ from django.views.i18n import set_language
 from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.people import views as people_views
+from epigrid.regions import staff_views
 from epigrid.regions import views as region_views
 
 regions_patterns = (
@@ -22,6 +23,15 @@ people_patterns = (
     "people",
 )
 
+staff_patterns = (
+    [
+        path("", staff_views.staff_list, name="list"),
+        path("new/", staff_views.staff_new, name="new"),
+        path("<int:staff_id>/", staff_views.staff_detail, name="detail"),
+    ],
+    "staff",
+)
+
 urlpatterns = [
     path("", core_views.root, name="root"),
     path("home/", core_views.home, name="home"),
@@ -32,4 +42,5 @@ urlpatterns = [
     path("audit/", core_views.audit_list, name="audit"),
     path("regions/", include(regions_patterns)),
     path("people/", include(people_patterns)),
+    path("staff/", include(staff_patterns)),
 ]

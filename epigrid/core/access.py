@@ -53,7 +53,7 @@ def scoped[View: Callable[..., HttpResponseBase]](view: View) -> View:
 
 def requires[View: Callable[..., HttpResponseBase]](flag: str) -> Callable[[View], View]:
     """Refuse the view (403) unless the user's role has the capability ``flag``."""
-    if flag not in Capabilities.__dataclass_fields__:
+    if not hasattr(Capabilities, flag) and flag not in Capabilities.__dataclass_fields__:
         raise ValueError(f"unknown capability {flag!r}")  # a typo fails at import, not at request time
 
     def decorate(view: View) -> View:

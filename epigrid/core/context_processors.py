@@ -15,6 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav": []}
     caps = user.caps
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
+    if caps.manage_staff:
+        nav.append((reverse("staff:list"), _("账号")))
     if caps.manage_regions:
         nav.append((reverse("regions:import"), _("区划导入")))
     if caps.read_audit:

@@ -27,21 +27,35 @@ class Capabilities:
     full_phone: bool
     manage_regions: bool
     read_audit: bool
+    # The roles whose accounts this role may create and edit, inside its own subtrees.
+    grants: frozenset[str] = frozenset()
 
+    @property
+    def manage_staff(self) -> bool:
+        return bool(self.grants)
+
+
+_FIELD_ROLES = frozenset({Role.VILLAGE_LEADER, Role.GRID_WORKER, Role.CHECKPOINT})
 
 CAPABILITIES: dict[str, Capabilities] = {
     # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
-    Role.DISTRICT_HQ: Capabilities(True, False, False, True, True),
-    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False),
+    Role.DISTRICT_HQ: Capabilities(
+        True, False, False, True, True,
+        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
+    ),
+    # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
+    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False, grants=_FIELD_ROLES),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
     Role.GRID_WORKER: Capabilities(True, False, True, False, False),
     Role.DEPARTMENT: Capabilities(False, False, False, False, False),
     Role.CHECKPOINT: Capabilities(True, False, False, False, False),
-    Role.ADMIN: Capabilities(True, False, False, True, True),
-}
+    Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
+}  # fmt: skip
+
+_NOTHING = Capabilities(False, False, False, False, False)
 
 
 def capabilities(role: str) -> Capabilities:
     """Return the capabilities of a role; an unknown role may do nothing."""
-    return CAPABILITIES.get(role, Capabilities(False, False, False, False, False))
+    return CAPABILITIES.get(role, _NOTHING)

@@ -59,7 +59,11 @@ class Scope:
 
     def regions_q(self) -> Q:
         """Filter Region rows to the assigned subtrees."""
-        return self._or([subtree_q(root.path) for root in self.roots])
+        return self.regions_q_for("")
+
+    def regions_q_for(self, prefix: str) -> Q:
+        """Filter rows that point at a region (``prefix`` = "region__") to the assigned subtrees."""
+        return self._or([subtree_q(root.path, field=f"{prefix}path") for root in self.roots])
 
     def rows_q(self, prefix: str = "") -> Q:
         """Filter rows that carry a region chain (households, people) to the assigned subtrees.

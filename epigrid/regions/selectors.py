@@ -9,7 +9,8 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from epigrid.core.models import User
-from epigrid.regions.models import Household, Level, Region, RegionImport
+from epigrid.core.roles import Role
+from epigrid.regions.models import Assignment, Household, Level, Region, RegionImport
 from epigrid.regions.scope import scope_for
 
 HOUSEHOLDS_PER_PAGE = 50
@@ -95,3 +96,32 @@ def region_import_get_for_user(*, user: User, import_id: int) -> RegionImport:
     if region_import is None:
         raise Http404
     return region_import
+
+
+def staff_for_user(*, user: User, query: str = "", role: str = "") -> QuerySet[User]:
+    """Return the accounts ``user`` may manage: a grantable role, and every assignment in its scope.
+
+    An account with no assignment at all is shown to system administrators only, so that a new
+    account created from the command line can be given its regions.
+    """
+    grants = user.caps.grants
+    scope = scope_for(user)
+    if not grants or (scope.empty and user.role != Role.ADMIN):
+        return User.objects.none()
+    outside = Assignment.objects.exclude(scope.regions_q_for("region__")).values("user_id")
+    staff = User.objects.filter(role__in=grants).exclude(pk__in=outside).exclude(pk=user.pk)
+    if user.role != Role.ADMIN:
+        staff = staff.filter(assignments__isnull=False).distinct()
+    if role in grants:
+        staff = staff.filter(role=role)
+    if query:
+        staff = staff.filter(Q(username__icontains=query) | Q(display_name__icontains=query))
+    return staff.order_by("username").prefetch_related("assignments__region")
+
+
+def staff_get_for_user(*, user: User, staff_id: int) -> User:
+    """Return one account ``user`` may manage; 404 for any other."""
+    found = staff_for_user(user=user).filter(pk=staff_id).first()
+    if found is None:
+        raise Http404
+    return found

@@ -203,3 +203,127 @@ def region_import_process(*, import_id: int) -> str:
     region_import.finished_at = now()
     region_import.save(update_fields=["status", "errors", "summary", "finished_at", "updated_at"])
     return region_import.status
+
+
+# --- staff accounts ---------------------------------------------------------------------------------
+
+ERR_ROLE_NOT_GRANTABLE = "您不能设置“{role}”角色的账号"
+ERR_REGION_UNKNOWN = "区划代码不存在：{codes}"
+ERR_REGION_OUTSIDE = "区划不在您的管辖范围内：{codes}"
+ERR_NO_REGION = "请至少指定一个工作区域"
+ERR_USERNAME_TAKEN = "用户名已被使用"
+
+
+class StaffError(Exception):
+    """A staff change was refused; the message is shown to the person who tried it."""
+
+
+def _staff_regions(*, actor: User, role: str, codes: list[str]) -> list[Region]:
+    if role not in actor.caps.grants:
+        raise StaffError(
+            ERR_ROLE_NOT_GRANTABLE.format(role=Role(role).label if role in Role.values else role)
+        )
+    if not codes:
+        raise StaffError(ERR_NO_REGION)
+    regions = list(Region.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {r.code for r in regions})
+    if unknown:
+        raise StaffError(ERR_REGION_UNKNOWN.format(codes="、".join(unknown)))
+    scope = scope_for(actor)
+    outside = sorted(r.code for r in regions if not scope.contains(r))
+    if outside:
+        raise StaffError(ERR_REGION_OUTSIDE.format(codes="、".join(outside)))
+    return regions
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    region_codes: list[str],
+    password: str,
+    display_name: str = "",
+    phone: str = "",
+    organisation: str = "",
+) -> User:
+    """Create an account with a role and its regions, all inside what ``actor`` may grant."""
+    regions = _staff_regions(actor=actor, role=role, codes=region_codes)
+    if User.objects.filter(username__iexact=username).exists():
+        raise StaffError(ERR_USERNAME_TAKEN)
+    user = User(
+        username=username, role=role, display_name=display_name, phone=phone, organisation=organisation
+    )
+    user.set_password(password)
+    user.save()
+    for region in regions:
+        Assignment.objects.create(user=user, region=region)
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="user",
+        object_id=user.pk,
+        detail={"role": role, "regions": [r.pk for r in regions]},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    region_codes: list[str],
+    is_active: bool,
+    display_name: str = "",
+    phone: str = "",
+    organisation: str = "",
+) -> User:
+    """Change an account's role, regions, contact details or whether it may log in."""
+    regions = _staff_regions(actor=actor, role=role, codes=region_codes)
+    changed = [
+        name
+        for name, value in (
+            ("role", role),
+            ("is_active", is_active),
+            ("display_name", display_name),
+            ("phone", phone),
+            ("organisation", organisation),
+        )
+        if getattr(user, name) != value
+    ]
+    user.role, user.is_active, user.display_name = role, is_active, display_name
+    user.phone, user.organisation = phone, organisation
+    user.save(update_fields=["role", "is_active", "display_name", "phone", "organisation"])
+    before = set(user.assignments.values_list("region_id", flat=True))
+    after = {r.pk for r in regions}
+    if before != after:
+        user.assignments.exclude(region_id__in=after).delete()
+        for region in regions:
+            if region.pk not in before:
+                Assignment.objects.create(user=user, region=region)
+        changed.append("regions")
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="user",
+        object_id=user.pk,
+        detail={"fields": changed, "role": role, "regions": sorted(after)},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_set_password(*, actor: User, user: User, password: str) -> None:
+    """Set a new password for an account the actor manages (the old one is not needed)."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="user",
+        object_id=user.pk,
+        detail={"fields": ["password"]},
+    )

@@ -20,6 +20,7 @@ PARAMETER_OBJECTS = {
     "household_id": "hh_a1",
     "person_id": "zhang",
     "import_id": "hq_import",
+    "staff_id": "grid_worker_a",
 }
 # Names of people in the test world that the outsider must never see on any page.
 FOREIGN_NAMES = ("张伟", "王芳", "曾强", "李娜")
