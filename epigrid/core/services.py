@@ -32,6 +32,17 @@ def login_failure_record(*, username: str, ip: str | None) -> bool:
     return locked
 
 
+def password_changed_record(*, user: User) -> None:
+    """Log that a user changed their own password."""
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.UPDATE,
+        object_type="user",
+        object_id=user.pk,
+        detail={"fields": ["password"]},
+    )
+
+
 @transaction.atomic
 def login_success_record(*, user: User, ip: str | None) -> None:
     """Clear the user's failures and log the log-in."""

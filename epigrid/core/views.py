@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from epigrid.core.access import ScopedRequest, public, requires, scoped
 from epigrid.core.audit import client_ip
 from epigrid.core.forms import LockoutAuthenticationForm
 from epigrid.core.models import AuditEvent, User
-from epigrid.core.services import login_success_record
+from epigrid.core.services import login_success_record, password_changed_record
 from epigrid.regions.scope import scope_for
 
 
@@ -32,7 +36,20 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改。"))
+        if isinstance(self.request.user, User):
+            password_changed_record(user=self.request.user)
+        return response
+
+
 login_view = public(LoginView.as_view())
+password_change_view = scoped(PasswordChangeView.as_view())
 logout_view = public(auth_views.LogoutView.as_view())
 
 

@@ -61,3 +61,30 @@ def test_home_redirects_a_single_region_user_to_that_region(world):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"] == reverse("regions:detail", args=[world.grid_a.pk])
+
+
+def test_user_changes_own_password(world):
+    client = Client()
+    client.force_login(world.grid_worker_a)
+    url = reverse("password_change")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"old_password": "pw-grid_a", "new_password1": "Grid-A-2020-new", "new_password2": "Grid-A-2020-new"},
+    )
+    assert response.status_code == 302
+    world.grid_worker_a.refresh_from_db()
+    assert world.grid_worker_a.check_password("Grid-A-2020-new")
+    assert AuditEvent.objects.filter(object_type="user", user=world.grid_worker_a, action="update").exists()
+
+
+def test_wrong_old_password_changes_nothing(world):
+    client = Client()
+    client.force_login(world.grid_worker_a)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "nope", "new_password1": "Grid-A-2020-new", "new_password2": "Grid-A-2020-new"},
+    )
+    assert response.status_code == 200
+    world.grid_worker_a.refresh_from_db()
+    assert world.grid_worker_a.check_password("pw-grid_a")
