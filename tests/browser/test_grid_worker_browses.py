@@ -33,7 +33,7 @@ def log_in(page: Page, live_server, world, screenshots: Path | None = None) -> N
 
 
 def test_grid_worker_logs_in_and_browses_to_a_household(
-    transactional_db, live_server, world, page, screenshots
+    transactional_db, live_server, world, page, screenshots, console_errors
 ):
     log_in(page, live_server, world, screenshots)
 
@@ -72,6 +72,8 @@ def test_grid_worker_logs_in_and_browses_to_a_household(
     expect(record).to_contain_text("甲村一组1号")
     assert world.zhang.id_number not in page.content()
     page.screenshot(path=screenshots / "04-person-zh.png", full_page=True)
+    # No CSP violation, failed load or script error on the way (htmx included, nothing from outside).
+    assert console_errors == []
 
 
 def test_language_switch_to_english_and_back(transactional_db, live_server, world, page, screenshots):

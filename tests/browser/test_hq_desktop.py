@@ -19,6 +19,8 @@ def test_hq_drills_down_from_district_to_household(
     district = Region.objects.get(level=Level.DISTRICT)
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("用户名").fill("hq")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
@@ -41,4 +43,5 @@ def test_hq_drills_down_from_district_to_household(
     expect(page.locator("ul.people li").first).to_be_visible()
     # HQ steers and counts: ID numbers and phones are masked for it.
     expect(page.locator("ul.people .ident").first).to_contain_text("********")
+    assert errors == []
     context.close()
