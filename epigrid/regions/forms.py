@@ -4,23 +4,32 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.roles import Role
 
 
+MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a district's full tree with boundaries is a few MB
+
+
+def _not_too_large(upload: UploadedFile) -> None:
+    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
+        raise forms.ValidationError(_("文件超过 20 MB，请拆分后导入。"), code="too_large")
+
+
 class RegionImportForm(forms.Form):
     file = forms.FileField(
         label=_("区域文件（CSV 或 xlsx：区划代码、名称、上级代码、层级）"),
-        validators=[FileExtensionValidator(["csv", "xlsx"])],
+        validators=[FileExtensionValidator(["csv", "xlsx"]), _not_too_large],
     )
 
 
 class BoundaryImportForm(forms.Form):
     file = forms.FileField(
         label=_("边界文件（GeoJSON，要素属性 code 为区划代码）"),
-        validators=[FileExtensionValidator(["geojson", "json"])],
+        validators=[FileExtensionValidator(["geojson", "json"]), _not_too_large],
     )
 
 

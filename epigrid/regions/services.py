@@ -143,6 +143,9 @@ def chain_ids(grid: Region) -> dict[str, int]:
     return {"district_id": ids[0], "town_id": ids[1], "village_id": ids[2], "grid_id": ids[3]}
 
 
+ERR_IMPORT_INTERNAL = "系统内部错误，未导入任何数据；请联系系统管理员"
+
+
 @transaction.atomic
 def region_import_submit(*, actor: User, kind: str, file_name: str, content: bytes) -> RegionImport:
     """Store an uploaded file and queue it for the worker once this transaction commits."""
@@ -197,6 +200,14 @@ def region_import_process(*, import_id: int) -> str:
     except RegionFileError as exc:
         region_import.status = RegionImport.Status.FAILED
         region_import.errors = exc.errors
+    except Exception:
+        # A bug, not the file's fault: the uploader is told, the worker logs the traceback (file
+        # contents are never logged), and the row does not stay "running" forever.
+        region_import.status = RegionImport.Status.FAILED
+        region_import.errors = [ERR_IMPORT_INTERNAL]
+        region_import.finished_at = now()
+        region_import.save(update_fields=["status", "errors", "finished_at", "updated_at"])
+        raise
     else:
         region_import.status = RegionImport.Status.DONE
         region_import.summary = summary

@@ -252,3 +252,28 @@ def test_the_worker_process_runs_a_queued_import(django_user_model):
     assert imp.status == RegionImport.Status.DONE
     assert imp.summary == {"created": 4, "updated": 0}
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+
+
+def test_too_large_file_is_refused(world, upload, monkeypatch):
+    monkeypatch.setattr("epigrid.regions.forms.MAX_IMPORT_BYTES", 10)
+    response = upload(_hq(world), GOOD_CSV.encode(), "tree.csv")
+    assert response.status_code == 400
+    assert "文件超过 20 MB" in response.content.decode()
+    assert not RegionImport.objects.filter(file_name="tree.csv").exists()
+
+
+def test_a_bug_during_import_marks_it_failed_not_running(world, monkeypatch):
+    from epigrid.regions import services
+
+    def boom(**kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(services, "region_tree_import", boom)
+    imp = RegionImport.objects.create(
+        kind=RegionImport.Kind.TREE, file_name="t.csv", content=GOOD_CSV.encode(), uploaded_by=world.hq
+    )
+    with pytest.raises(RuntimeError):
+        services.region_import_process(import_id=imp.pk)
+    imp.refresh_from_db()
+    assert imp.status == RegionImport.Status.FAILED
+    assert imp.errors == [services.ERR_IMPORT_INTERNAL]
