@@ -4,17 +4,16 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.roles import Role
 
-
 MAX_IMPORT_BYTES = 20 * 1024 * 1024  # a district's full tree with boundaries is a few MB
 
 
-def _not_too_large(upload: UploadedFile) -> None:
+def _not_too_large(upload: File[Any]) -> None:
     if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
         raise forms.ValidationError(_("文件超过 20 MB，请拆分后导入。"), code="too_large")
 
