@@ -69,6 +69,11 @@ class StaffForm(forms.Form):
         else:
             del self.fields["is_active"]
 
+    def account(self) -> dict[str, Any]:
+        """Return the cleaned fields that create and update both take."""
+        names = ("role", "region_codes", "display_name", "phone", "organisation")
+        return {name: self.cleaned_data[name] for name in names}
+
     def clean_region_codes(self) -> list[str]:
         return _codes(self.cleaned_data["region_codes"])
 

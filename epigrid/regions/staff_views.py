@@ -38,14 +38,7 @@ def staff_new(request: ScopedRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             created = staff_create(
-                actor=request.user,
-                username=data["username"],
-                role=data["role"],
-                region_codes=data["region_codes"],
-                password=data["password"],
-                display_name=data["display_name"],
-                phone=data["phone"],
-                organisation=data["organisation"],
+                actor=request.user, username=data["username"], password=data["password"], **form.account()
             )
         except StaffError as exc:
             form.add_error(None, str(exc))
@@ -86,17 +79,12 @@ def staff_detail(request: ScopedRequest, staff_id: int) -> HttpResponse:
     elif request.method == "POST":
         form = StaffForm(request.POST, grants=grants, editing=True)
         if form.is_valid():
-            data = form.cleaned_data
             try:
                 staff_update(
                     actor=request.user,
                     user=account,
-                    role=data["role"],
-                    region_codes=data["region_codes"],
-                    is_active=data["is_active"],
-                    display_name=data["display_name"],
-                    phone=data["phone"],
-                    organisation=data["organisation"],
+                    is_active=form.cleaned_data["is_active"],
+                    **form.account(),
                 )
             except StaffError as exc:
                 form.add_error(None, str(exc))
