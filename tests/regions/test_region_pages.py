@@ -107,3 +107,9 @@ def test_healthz_answers_without_login(db):
     response = Client().get(reverse("healthz"))
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_person_page_writes_dates_the_chinese_way(world):
+    body = _client(world.village_leader).get(reverse("people:detail", args=[world.zhang.pk])).content.decode()
+    birth = world.zhang.birth_date
+    assert f"{birth.year}年{birth.month}月{birth.day}日" in body
