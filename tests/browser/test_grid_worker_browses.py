@@ -158,3 +158,19 @@ def test_chinese_glyphs_render_not_tofu(transactional_db, live_server, page):
     assert sum(zhang) > 0 and sum(wang) > 0, "Chinese characters drew nothing"
     assert zhang != wang, "张 and 王 render as the same glyph: CJK fonts are missing (tofu)"
     assert zhang != unassigned, "张 renders as the missing-glyph box: CJK fonts are missing (tofu)"
+
+
+def test_household_search_updates_the_list_as_the_worker_types(
+    transactional_db, live_server, world, page, console_errors
+):
+    log_in(page, live_server, world)
+    items = page.locator("#households ul.list li")
+    expect(items).to_have_count(2)
+    page.get_by_role("searchbox").fill("2号")
+    # htmx swaps the list in place (no navigation) and puts the query in the address bar.
+    expect(items).to_have_count(1)
+    expect(items.first).to_contain_text("甲村一组2号")
+    expect(page).to_have_url(re.compile(r"\?q=2"))
+    page.get_by_role("searchbox").fill("没有这户")
+    expect(page.locator("#households .empty")).to_be_visible()
+    assert console_errors == []
