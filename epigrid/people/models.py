@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.models import TimeStamped
-from epigrid.regions.models import Household, Region, RegionChain
+from epigrid.regions.models import Household, Region
 
 
-def _chain_copy() -> models.ForeignKey[Region, Region]:
+def _chain_copy() -> models.ForeignKey[Region | None, Region | None]:
     # A copy of the household's chain, kept by the services: the household's own foreign keys already
     # guarantee these regions exist, and four more constraint checks per person halve the bulk load
     # rate on PostgreSQL (docs/performance.md).
     return models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+        Region, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False, null=True
     )
 
 
-class Person(RegionChain, TimeStamped):
-    """One real person, in one household and grid."""
+class Person(TimeStamped):
+    """One real person.
 
-    district = _chain_copy()
+    A person registered in a household carries the household's whole chain. A person known only from
+    a department list or a checkpoint is not yet placed: the chain stops at the level that is known
+    (the district always; the town, village and grid once someone locates them), and the household is
+    empty. Scope rules follow the chain, so an unplaced person is seen by the level that knows them.
+    """
+
+    district = models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
     town = _chain_copy()
     village = _chain_copy()
     grid = _chain_copy()
@@ -34,6 +43,11 @@ class Person(RegionChain, TimeStamped):
         RESIDENT = "resident", _("常住")
         FLOATING = "floating", _("流动")
 
+    class Source(models.TextChoices):
+        REGISTRY = "registry", _("户籍登记")
+        SENT_DOWN = "sent_down", _("下发")
+        LOCAL = "local", _("自排")
+
     class DocType(models.TextChoices):
         ID_CARD = "id_card", _("居民身份证")
         PASSPORT = "passport", _("护照")
@@ -41,10 +55,19 @@ class Person(RegionChain, TimeStamped):
         OTHER = "other", _("其他")
 
     household = models.ForeignKey(
-        Household, verbose_name=_("户"), on_delete=models.PROTECT, related_name="members", db_index=False
+        Household,
+        verbose_name=_("户"),
+        on_delete=models.PROTECT,
+        related_name="members",
+        db_index=False,
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("姓名"), max_length=50)
-    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    # Toneless pinyin of the name with surname readings (epigrid.lib.names.pinyin_key): the blocking
+    # key record linkage looks people up by, so it is stored, not computed per import.
+    name_key = models.CharField(_("姓名拼音"), max_length=80, blank=True, default="")
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     doc_type = models.CharField(
         _("证件类型"), max_length=12, choices=DocType.choices, default=DocType.ID_CARD
@@ -54,6 +77,15 @@ class Person(RegionChain, TimeStamped):
     relation = models.CharField(_("与户主关系"), max_length=20, blank=True)
     residency = models.CharField(
         _("居住类型"), max_length=10, choices=Residency.choices, default=Residency.RESIDENT
+    )
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.REGISTRY)
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("包保人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -66,7 +98,49 @@ class Person(RegionChain, TimeStamped):
             models.Index(fields=["district"], name="person_district_idx"),
             models.Index(fields=["id_number"], name="person_id_number_idx"),
             models.Index(fields=["phone"], name="person_phone_idx"),
+            models.Index(fields=["name_key"], name="person_name_key_idx"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def place(self) -> Region:
+        """Return the deepest region known for the person (the grid once they are placed)."""
+        return self.grid or self.village or self.town or self.district
+
+
+class TravelRecord(TimeStamped):
+    """One journey of a person: where from, whether from or through the outbreak area, when, how."""
+
+    class Transport(models.TextChoices):
+        TRAIN = "train", _("火车")
+        PLANE = "plane", _("飞机")
+        COACH = "coach", _("长途汽车")
+        CAR = "car", _("自驾")
+        SHIP = "ship", _("轮船")
+        OTHER = "other", _("其他")
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.CASCADE, related_name="travels"
+    )
+    origin = models.CharField(_("从何地返回"), max_length=100)
+    from_outbreak_area = models.BooleanField(_("来自疫区"), default=False)
+    via_outbreak_area = models.BooleanField(_("途经疫区"), default=False)
+    left_on = models.DateField(_("离开日期"), null=True, blank=True)
+    arrived_on = models.DateField(_("返回日期"), null=True, blank=True)
+    transport = models.CharField(_("交通工具"), max_length=10, choices=Transport.choices, blank=True)
+    transport_no = models.CharField(_("车次/航班/车牌"), max_length=40, blank=True)
+    companions = models.CharField(_("同行人员"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("行程")
+        ordering = ["-arrived_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.origin} → {self.arrived_on or '?'}"
+
+    @property
+    def outbreak_related(self) -> bool:
+        """Tell whether the journey counts as 'from the outbreak area' (含途经)."""
+        return self.from_outbreak_area or self.via_outbreak_area

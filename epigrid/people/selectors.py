@@ -65,7 +65,7 @@ def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | No
     """Open one person's record: 404 when missing or not the user's, an audit event when shown."""
     person = (
         Person.objects.filter(scope_for(user).rows_q(), pk=person_id)
-        .select_related("household", "grid", "village", "town")
+        .select_related("household", "grid", "village", "town", "district")
         .first()
     )
     if person is None:
@@ -75,7 +75,7 @@ def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | No
         action=AuditEvent.Action.READ,
         object_type="person",
         object_id=person.pk,
-        region_path=person.grid.path,
+        region_path=person.place.path,
         request=request,
     )
     return present(person=person, user=user)

@@ -79,3 +79,45 @@ def person_register(
         detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"]},
     )
     return person
+
+
+@transaction.atomic
+def person_register_unplaced(
+    *,
+    actor: User | None,
+    region: Region,
+    name: str,
+    source: str,
+    sex: str = "",
+    birth_date: dt.date | None = None,
+    id_number: str = "",
+    phone: str = "",
+    name_key: str = "",
+) -> Person:
+    """Register a person known only as far as ``region`` (a department list, a checkpoint).
+
+    The chain is filled down to ``region``'s level and no further; the household stays empty until a
+    grid worker finds them. Counts are kept for the regions that are known.
+    """
+    ids = region.depth_ids[: min(region.level, Level.GRID)]
+    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), ids, strict=False))
+    person = Person.objects.create(
+        name=name,
+        name_key=name_key,
+        sex=sex,
+        birth_date=birth_date,
+        id_number=id_number,
+        phone=phone,
+        source=source,
+        **chain,
+    )
+    _bump(list(chain.values()), persons=1)
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="person",
+        object_id=person.pk,
+        region_path=region.path,
+        detail={"source": source, "placed_to_level": len(ids)},
+    )
+    return person

@@ -14,7 +14,7 @@ from epigrid.regions.selectors import household_get_for_user, region_ancestors
 def person_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
     """Open one person's record; the opening is logged."""
     view = person_get_for_user(user=request.user, person_id=person_id, request=request)
-    grid = view.person.grid
+    grid = view.person.place
     ancestors = [*region_ancestors(region=grid, user=request.user), grid]
     return render(
         request, "people/person_detail.html", {"view": view, "ancestors": ancestors, "region": grid}
