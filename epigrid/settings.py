@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "epigrid.core",
     "epigrid.regions",
     "epigrid.people",
+    "epigrid.lists",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
