@@ -1,0 +1,151 @@
+"""Link list rows to the registry: block, score, decide. No database access here.
+
+The registry of a district (up to a million people) is streamed once, not indexed in memory: the
+index is built over the list's rows (a 100,000-row list makes under a million keys), and each person
+of the registry probes it with their own blocking keys. A person whose keys meet a row's keys becomes
+a candidate of that row; only candidates are scored. ``epigrid.lists.services`` feeds the stream from
+the database and writes the decisions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from epigrid.lib.linkage import (
+    MATCH,
+    REVIEW,
+    Comparison,
+    Record,
+    blocking_keys,
+    id_keys,
+    make_record,
+    name_keys,
+    phone_keys,
+    score,
+)
+
+# How many candidates of a row are kept as evidence for a reviewer.
+KEEP_CANDIDATES = 3
+
+DECISION_MATCHED = "matched"
+DECISION_NEW = "new"
+DECISION_REVIEW = "review"
+DECISION_REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPerson:
+    """The columns of a registry person that linkage reads (one database row)."""
+
+    id: int
+    name: str
+    id_number: str
+    birth_date: date | None
+    sex: str
+    phone: str
+    address: str = ""
+
+
+@dataclass
+class RowLink:
+    """The outcome for one list row: decision, person, score and the evidence behind it."""
+
+    row_number: int
+    decision: str
+    person_id: int | None = None
+    score: float | None = None
+    evidence: dict[str, object] = field(default_factory=dict)
+    reason: str = ""
+
+
+def person_record(person: RegistryPerson) -> Record:
+    """Turn a registry row into a linkage record (identifiers are stored normalized already)."""
+    return make_record(
+        id=person.id,
+        name=person.name,
+        id_number=person.id_number,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        phone=person.phone,
+        address=person.address,
+    )
+
+
+def _evidence(comparison: Comparison, person_id: int) -> dict[str, object]:
+    return {
+        "person": person_id,
+        "score": round(comparison.total, 2),
+        "rule": comparison.rule,
+        "fields": {name: str(level) for name, level in comparison.levels.items()},
+    }
+
+
+class ListIndex:
+    """Blocking index over the rows of one list, probed by the registry stream."""
+
+    def __init__(self, rows: Iterable[tuple[int, Record]]) -> None:
+        self.records: dict[int, Record] = {}
+        self.by_key: dict[str, list[int]] = defaultdict(list)
+        for row_number, record in rows:
+            self.records[row_number] = record
+            # A row's name key goes in only when the row has nothing better (for_index=False): the
+            # registry side always offers its exact name (see registry_keys), so a name-only row
+            # still meets its candidates, while rows with a birth year are not compared with every
+            # namesake of the district.
+            for key in blocking_keys(record):
+                self.by_key[key].append(row_number)
+        # Best comparisons per row, as (total, person id, comparison); kept short.
+        self.best: dict[int, list[tuple[float, int, Comparison]]] = defaultdict(list)
+
+    def probe(self, person: RegistryPerson) -> None:
+        """Score ``person`` against every row it shares a blocking key with."""
+        by_key = self.by_key
+        rows: set[int] = set()
+        for key in registry_keys(person):
+            hit = by_key.get(key)
+            if hit:
+                rows.update(hit)
+        if not rows:
+            return
+        record = person_record(person)
+        for row_number in rows:
+            comparison = score(self.records[row_number], record)
+            best = self.best[row_number]
+            best.append((comparison.total, person.id, comparison))
+            if len(best) > KEEP_CANDIDATES:
+                best.sort(key=lambda item: -item[0])
+                del best[KEEP_CANDIDATES:]
+
+    def decide(self, row_number: int) -> RowLink:
+        """Return the decision for a row after the whole registry has probed the index."""
+        best = sorted(self.best.get(row_number, ()), key=lambda item: -item[0])
+        if not best:
+            return RowLink(row_number, DECISION_NEW, evidence={"candidates": []})
+        total, person_id, top = best[0]
+        candidates = [_evidence(c, pid) for _, pid, c in best]
+        if top.decision == MATCH:
+            runner_up = best[1][2] if len(best) > 1 else None
+            if runner_up is not None and runner_up.decision == MATCH and runner_up.rule == top.rule:
+                # Two people match equally well: a person decides, not the order of the registry.
+                return RowLink(row_number, DECISION_REVIEW, None, total, {"candidates": candidates})
+            return RowLink(row_number, DECISION_MATCHED, person_id, total, {"candidates": candidates[:1]})
+        if top.decision == REVIEW:
+            return RowLink(row_number, DECISION_REVIEW, None, total, {"candidates": candidates})
+        return RowLink(row_number, DECISION_NEW, None, total, {"candidates": candidates})
+
+
+def registry_keys(person: RegistryPerson) -> tuple[str, ...]:
+    """Return a registry person's blocking keys without building a full record.
+
+    Registry identifiers are stored normalized and checked, so only the name needs reading, and
+    ``name_info`` is cached across the many repeated names of a district.
+    """
+    birth_year = person.birth_date.year if person.birth_date else None
+    return (
+        *id_keys(person.id_number),
+        *phone_keys(person.phone),
+        *name_keys(person.name, birth_year, for_index=True),
+    )

@@ -1,0 +1,306 @@
+"""Writes for department lists: receive a file, confirm its columns, link its rows in the background."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db import transaction
+from django.db.models import F, Max
+
+from epigrid.core.audit import audit_log
+from epigrid.core.clock import local_today, now
+from epigrid.core.models import AuditEvent, User
+from epigrid.lib.linkage import Record, make_record
+from epigrid.lib.names import name_info
+from epigrid.lists.linking import (
+    DECISION_MATCHED,
+    DECISION_NEW,
+    DECISION_REJECTED,
+    ListIndex,
+    RegistryPerson,
+    RowLink,
+)
+from epigrid.lists.models import ListBatch, ListRow, ListSource
+from epigrid.lists.reader import ListRowData, read_list
+from epigrid.people.models import Person
+from epigrid.regions.models import Level, Region
+
+# A 100,000-row xlsx is about 8 MB; the limit leaves room for wide lists with long addresses.
+MAX_LIST_BYTES = 50 * 1024 * 1024
+WRITE_CHUNK = 2_000
+
+ERR_NO_NAME = "第{row}行 姓名：为空，无法识别人员"
+ERR_BATCH_INTERNAL = "系统内部错误，部分行可能未处理；请联系系统管理员"
+
+
+def _district_of(region: Region) -> Region:
+    return region if region.level == Level.DISTRICT else Region.objects.get(pk=region.depth_ids[0])
+
+
+@dataclass(frozen=True)
+class Upload:
+    batch: ListBatch
+    created: bool
+
+
+@transaction.atomic
+def list_batch_upload(
+    *,
+    actor: User,
+    region: Region,
+    source_name: str,
+    file_name: str,
+    content: bytes,
+    number: int | None = None,
+) -> Upload:
+    """Store a received list and its proposed column mapping; the same file twice is one batch.
+
+    Raises ``ListFileError`` (nothing stored) when the file cannot be read as a list.
+    """
+    source, _ = ListSource.objects.get_or_create(district=_district_of(region), name=source_name.strip()[:60])
+    digest = hashlib.sha256(content).hexdigest()
+    existing = ListBatch.objects.filter(source=source, sha256=digest).first()
+    if existing is not None:
+        return Upload(existing, created=False)
+    result = read_list(content, file_name, max_bytes=MAX_LIST_BYTES)
+    if number is None:
+        last = source.batches.aggregate(m=Max("number"))["m"] or 0
+        number = result.batch_hint or last + 1
+    batch = ListBatch.objects.create(
+        source=source,
+        number=number,
+        region=region,
+        file_name=file_name[:200],
+        content=content,
+        sha256=digest,
+        uploaded_by=actor,
+        header_row=result.header_row_number,
+        mapping=dict(result.mapping.columns),
+        rows_total=len(result.rows),
+    )
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.IMPORT,
+        object_type="list_batch",
+        object_id=batch.pk,
+        region_path=region.path,
+        detail={"rows": len(result.rows), "skipped": len(result.skipped), "status": batch.status},
+    )
+    return Upload(batch, created=True)
+
+
+@transaction.atomic
+def list_batch_confirm(*, actor: User, batch: ListBatch, mapping: dict[str, int] | None = None) -> ListBatch:
+    """Accept (or correct) the column mapping and queue the batch for linking."""
+    if batch.status != ListBatch.Status.UPLOADED:
+        return batch
+    if mapping is not None:
+        batch.mapping = mapping
+    batch.status = ListBatch.Status.QUEUED
+    batch.save(update_fields=["mapping", "status", "updated_at"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="list_batch",
+        object_id=batch.pk,
+        detail={"status": "queued", "mapping_fields": sorted(batch.mapping)},
+    )
+    from epigrid.lists.tasks import list_batch_run  # the task module imports this one
+
+    pk = batch.pk
+    transaction.on_commit(lambda: list_batch_run.enqueue(pk))
+    return batch
+
+
+def _row_record(row: ListRowData, *, as_of: date) -> Record:
+    f = row.fields
+    age_text = f.get("age", "")
+    age = int(age_text) if age_text.isdigit() and len(age_text) <= 3 else None
+    return make_record(
+        id=row.row_number,
+        name=f.get("name", ""),
+        id_number=f.get("id_number", ""),
+        birth_date=f.get("birth_date") or None,
+        age=age,
+        as_of=as_of,
+        sex=f.get("sex", ""),
+        phone=f.get("phone", ""),
+        address=f.get("address", ""),
+    )
+
+
+def _registry(district: Region) -> Iterator[tuple[int, str, str, date | None, str, str]]:
+    """Stream the district's people in the columns linkage reads, ten thousand rows at a time."""
+    return (
+        Person.objects.filter(district_id=district.pk)
+        .values_list("id", "name", "id_number", "birth_date", "sex", "phone")
+        .iterator(chunk_size=10_000)
+    )
+
+
+def link_rows(
+    *, rows: list[ListRowData], district: Region, as_of: date
+) -> tuple[dict[int, RowLink], dict[int, Record]]:
+    """Decide every row against the district's registry; return the links and the rows' records."""
+    links: dict[int, RowLink] = {}
+    records: dict[int, Record] = {}
+    for row in rows:
+        if not row.fields.get("name", "").strip():
+            links[row.row_number] = RowLink(
+                row.row_number, DECISION_REJECTED, reason=ERR_NO_NAME.format(row=row.row_number)
+            )
+            continue
+        records[row.row_number] = _row_record(row, as_of=as_of)
+    index = ListIndex(records.items())
+    for pk, name, id_number, birth, sex, phone in _registry(district):
+        index.probe(RegistryPerson(pk, name, id_number, birth, sex, phone))
+    for row_number in records:
+        links[row_number] = index.decide(row_number)
+    return links, records
+
+
+def _same_person_key(record: Record) -> tuple[str, ...] | None:
+    """Return a key under which two rows of one list are surely one person, or None."""
+    if record.id_valid:
+        return ("id", record.id_number)
+    if record.name and record.birth_date and record.phone:
+        return ("nbp", record.name, record.birth_date.isoformat(), record.phone)
+    return None
+
+
+def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict[int, Record]) -> int:
+    """Create the people of the rows decided "new", one per real person even if listed twice."""
+    region = batch.region
+    chain_ids = region.depth_ids[: min(region.level, Level.GRID)]
+    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), chain_ids, strict=False))
+    first_row: dict[tuple[str, ...], int] = {}
+    to_create: list[tuple[int, Person]] = []
+    for row_number, link in sorted(links.items()):
+        if link.decision != DECISION_NEW:
+            continue
+        record = records[row_number]
+        key = _same_person_key(record)
+        if key is not None and key in first_row:
+            link.evidence["same_as_row"] = first_row[key]
+            continue
+        if key is not None:
+            first_row[key] = row_number
+        to_create.append(
+            (
+                row_number,
+                Person(
+                    name=record.name,
+                    name_key=name_info(record.name).key,
+                    sex=record.sex,
+                    birth_date=record.birth_date,
+                    id_number=record.id_number if record.id_valid else "",
+                    phone=record.phone,
+                    source=Person.Source.SENT_DOWN,
+                    **chain,
+                ),
+            )
+        )
+    created = Person.objects.bulk_create([p for _, p in to_create], batch_size=WRITE_CHUNK)
+    person_of_row = {row: person.pk for (row, _), person in zip(to_create, created, strict=True)}
+    for row_number, link in links.items():
+        if link.decision != DECISION_NEW:
+            continue
+        if row_number in person_of_row:
+            link.person_id = person_of_row[row_number]
+        else:
+            # A repeat of an earlier row of this list: linked to the person that row created.
+            link.decision = DECISION_MATCHED
+            link.person_id = person_of_row[int(str(link.evidence["same_as_row"]))]
+    Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + len(created))
+    return len(created)
+
+
+def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | None = None) -> str:
+    """Link a queued batch: read, decide every row, create new people, write rows in chunks.
+
+    Claimed with a conditional UPDATE so two workers never process one batch. Rows are written in
+    chunks of their own transactions so the web server is never locked out for the whole import;
+    the progress shown on the batch page is ``rows_done`` of ``rows_total``.
+    """
+    claimed = ListBatch.objects.filter(pk=batch_id, status=ListBatch.Status.QUEUED).update(
+        status=ListBatch.Status.RUNNING, updated_at=now()
+    )
+    batch = ListBatch.objects.select_related("region", "source").get(pk=batch_id)
+    if not claimed:
+        return batch.status
+    try:
+        result = read_list(
+            bytes(batch.content),
+            batch.file_name,
+            max_bytes=MAX_LIST_BYTES,
+            mapping_override={k: int(v) for k, v in batch.mapping.items()},
+            header_row=batch.header_row,
+        )
+        district = _district_of(batch.region)
+        links, records = link_rows(rows=result.rows, district=district, as_of=local_today())
+        rows_by_number = {row.row_number: row for row in result.rows}
+        with transaction.atomic():
+            new_people = _create_people(batch=batch, links=links, records=records)
+        ordered = sorted(links.values(), key=lambda link: link.row_number)
+        decided_at = now()
+        for start in range(0, len(ordered), WRITE_CHUNK):
+            chunk = ordered[start : start + WRITE_CHUNK]
+            with transaction.atomic():
+                ListRow.objects.bulk_create(
+                    [_list_row(batch, rows_by_number[link.row_number], link, decided_at) for link in chunk],
+                    ignore_conflicts=True,  # a resumed batch skips the rows already written
+                )
+                ListBatch.objects.filter(pk=batch.pk).update(rows_done=start + len(chunk))
+            if progress:
+                progress(start + len(chunk), len(ordered))
+        counts = {decision: 0 for decision in ListRow.Decision.values}
+        for link in ordered:
+            counts[link.decision] += 1
+        batch.summary = {
+            "rows": len(ordered),
+            "skipped": len(result.skipped),
+            "new_people": new_people,
+            **counts,
+        }
+        batch.status = ListBatch.Status.DONE
+    except Exception:
+        batch.status = ListBatch.Status.FAILED
+        batch.errors = [ERR_BATCH_INTERNAL]
+        batch.finished_at = now()
+        batch.save(update_fields=["status", "errors", "finished_at", "updated_at"])
+        raise
+    batch.rows_total = len(ordered)
+    batch.rows_done = len(ordered)
+    batch.finished_at = now()
+    batch.save(update_fields=["summary", "status", "rows_total", "rows_done", "finished_at", "updated_at"])
+    audit_log(
+        actor=None,
+        action=AuditEvent.Action.IMPORT,
+        object_type="list_batch",
+        object_id=batch.pk,
+        region_path=batch.region.path,
+        detail=batch.summary,
+    )
+    return batch.status
+
+
+def _list_row(batch: ListBatch, row: ListRowData, link: RowLink, decided_at: datetime) -> ListRow:
+    fields = row.fields
+    return ListRow(
+        batch=batch,
+        row_number=row.row_number,
+        raw=row.raw,
+        fields=fields,
+        name=fields.get("name", "")[:50],
+        id_number=fields.get("id_number", "")[:32],
+        phone=fields.get("phone", "")[:20],
+        person_id=link.person_id,
+        decision=link.decision,
+        score=link.score,
+        evidence=link.evidence,
+        reason=link.reason,
+        decided_at=decided_at,
+    )

@@ -1,0 +1,161 @@
+"""Department lists end to end: upload, confirm, link against the registry, re-import, CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from epigrid.lib.idcard import make_id
+from epigrid.lists.models import ListBatch, ListRow
+from epigrid.lists.services import ERR_NO_NAME, list_batch_confirm, list_batch_process, list_batch_upload
+from epigrid.people.models import Person
+
+
+def _typo(id_number: str) -> str:
+    """Change one sequence digit: the check digit no longer fits, as in a mistyped list."""
+    digit = "1" if id_number[15] != "1" else "2"
+    return id_number[:15] + digit + id_number[16:]
+
+
+SUN_ID = make_id(address_code="420106", birth=date(1992, 3, 3), sequence=451)
+NAMELESS_ID = make_id(address_code="420106", birth=date(1992, 3, 3), sequence=452)
+
+
+def _list_csv(world) -> bytes:
+    zhang, li, other = world.zhang, world.li, world.outsider_person
+    lines = [
+        "测试区教育局反馈武汉返乡人员名单（第2批）",
+        "",
+        "序号,姓名,身份证号码,联系电话,现住址,返回日期",
+        f"1,{zhang.name},{zhang.id_number},{zhang.phone},甲村一组1号,2020-01-21",
+        f"2,{li.name},{_typo(li.id_number)},{li.phone},乙社区3栋,2020-01-22",
+        f"3,孙立,{SUN_ID},13912345678,甲村五组,2020-01-23",
+        f"4,,{NAMELESS_ID},13912340000,甲村六组,2020-01-23",
+        f"5,孙立,{SUN_ID},139 1234 5678,甲村五组,2020-01-23",
+        f"6,{other.name},{other.id_number},{other.phone},外村,2020-01-20",
+        "合计,,,,,",
+    ]
+    return ("\n".join(lines) + "\n").encode("gb18030")
+
+
+@pytest.fixture
+def batch(world, django_capture_on_commit_callbacks) -> ListBatch:
+    upload = list_batch_upload(
+        actor=world.hq,
+        region=world.district,
+        source_name="区教育局",
+        file_name="第2批.csv",
+        content=_list_csv(world),
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        list_batch_confirm(actor=world.hq, batch=upload.batch)
+    list_batch_process(batch_id=upload.batch.pk)
+    upload.batch.refresh_from_db()
+    return upload.batch
+
+
+def _decisions(batch: ListBatch) -> dict[int, ListRow]:
+    return {row.row_number: row for row in batch.rows.all()}
+
+
+def test_rows_are_matched_created_reviewed_or_rejected(world, batch):
+    rows = _decisions(batch)
+    assert batch.status == ListBatch.Status.DONE
+    assert batch.number == 2  # from the title row
+    assert sorted(rows) == [4, 5, 6, 7, 8, 9]  # the spreadsheet's own row numbers; 合计 skipped
+    assert (rows[4].decision, rows[4].person_id) == ("matched", world.zhang.pk)
+    assert rows[4].evidence["candidates"][0]["rule"] == "id_equal"
+    # One mistyped ID digit, same name and phone: the same person.
+    assert (rows[5].decision, rows[5].person_id) == ("matched", world.li.pk)
+    assert rows[6].decision == "new"
+    assert rows[7].decision == "rejected" and rows[7].reason == ERR_NO_NAME.format(row=7)
+    # Listed twice: one person, the second row linked to the first row's.
+    assert (rows[8].decision, rows[8].person_id) == ("matched", rows[6].person_id)
+    # Someone from another district is not linked across districts.
+    assert rows[9].decision == "new" and rows[9].person_id != world.outsider_person.pk
+
+
+def test_new_people_are_sent_down_and_placed_at_the_district(world, batch):
+    sun = Person.objects.get(name="孙立")
+    assert sun.source == Person.Source.SENT_DOWN
+    assert (sun.district_id, sun.town_id, sun.grid_id, sun.household_id) == (
+        world.district.pk,
+        None,
+        None,
+        None,
+    )
+    assert sun.name_key == "sunli"
+    world.district.refresh_from_db()
+    assert world.district.person_count == 4 + 2  # 孙立 and the outsider's namesake
+
+
+def test_summary_counts_every_row(batch):
+    assert batch.summary == {
+        "rows": 6,
+        "skipped": 1,
+        "new_people": 2,
+        "matched": 3,
+        "new": 2,
+        "review": 0,
+        "rejected": 1,
+    }
+    assert batch.rows_done == batch.rows_total == 6
+
+
+def test_reimporting_the_same_file_changes_nothing(world, batch):
+    people, rows = Person.objects.count(), ListRow.objects.count()
+    again = list_batch_upload(
+        actor=world.hq,
+        region=world.district,
+        source_name="区教育局",
+        file_name="copy.csv",
+        content=_list_csv(world),
+    )
+    assert again.created is False and again.batch == batch
+    assert (Person.objects.count(), ListRow.objects.count()) == (people, rows)
+
+
+def test_a_second_list_links_to_the_people_the_first_one_created(world, batch):
+    second = f"姓名,身份证号,手机号\n孙立,{SUN_ID},13912345678\n".encode()
+    upload = list_batch_upload(
+        actor=world.hq, region=world.district, source_name="区卫健局", file_name="卫健.csv", content=second
+    )
+    list_batch_confirm(actor=world.hq, batch=upload.batch)
+    list_batch_process(batch_id=upload.batch.pk)
+    row = ListRow.objects.get(batch=upload.batch)
+    assert (row.decision, row.person_id) == ("matched", Person.objects.get(name="孙立").pk)
+
+
+def test_cli_import_and_links(world, tmp_path):
+    path = tmp_path / "list.csv"
+    path.write_bytes(_list_csv(world))
+    out = io.StringIO()
+    call_command(
+        "lists", "import", str(path), "--source", "区教育局", "--region", world.district.code, stdout=out
+    )
+    assert out.getvalue().strip() == "区教育局 第2批: 6 rows read, 3 matched, 2 new, 0 review, 1 rejected"
+    out = io.StringIO()
+    call_command(
+        "lists", "import", str(path), "--source", "区教育局", "--region", "420199", "--json", stdout=out
+    )
+    assert '"new_file": false' in out.getvalue()
+    out = io.StringIO()
+    call_command("lists", "links", "--source", "区教育局", stdout=out)
+    table = list(csv.reader(io.StringIO(out.getvalue())))
+    assert table[0] == ["source", "batch", "row", "person_id", "decision", "score"]
+    assert table[1][:5] == ["区教育局", "2", "4", str(world.zhang.pk), "matched"]
+    assert len(table) == 7
+
+
+def test_a_file_that_is_not_a_list_imports_nothing(world, tmp_path):
+    from django.core.management import CommandError
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.4 not a list")
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("lists", "import", str(path), "--source", "区教育局")
+    assert not ListBatch.objects.exists()
