@@ -53,6 +53,7 @@ from epigrid.demo.households import (
     _members,
 )
 from epigrid.lib.idcard import make_id
+from epigrid.lib.names import pinyin_key
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Level, Region
 
@@ -226,7 +227,7 @@ HOUSEHOLD_COLUMNS = ("id", "created_at", "updated_at", "district_id", "town_id",
                      "number", "address", "head_name", "member_count")  # fmt: skip
 PERSON_COLUMNS = ("id", "created_at", "updated_at", "district_id", "town_id", "village_id", "grid_id",
                   "household_id", "name", "sex", "birth_date", "doc_type", "id_number", "phone", "relation",
-                  "residency")  # fmt: skip
+                  "residency", "name_key")  # fmt: skip
 
 
 def build_rows(
@@ -312,7 +313,7 @@ def build_rows(
                     head_name = name
                 id_number = make_id(address_code=code, birth=birth, sequence=sequence)
                 people.append((person_id, stamp, stamp, d, t, v, g, household_id, name, "M" if male else "F",
-                               birth, id_card, id_number, phone, relation, residency))  # fmt: skip
+                               birth, id_card, id_number, phone, relation, residency, pinyin_key(name)))  # fmt: skip
                 person_id += 1
             households.append((household_id, stamp, stamp, d, t, v, g, f"{h + 1:04d}", address, head_name,
                                len(members)))  # fmt: skip

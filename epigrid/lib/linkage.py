@@ -501,7 +501,7 @@ def name_keys(name: str, birth_year: int | None, *, for_index: bool = False) -> 
     given = info.syllables[info.surname_syllables :]
     if len(given) >= 2:
         # nkf: folded surname + given-name initials + year, survives a slip that keeps the
-        # initial (张晓明/张晓敏). Not for one-syllable given names: surname, one letter and
+        # initial (张晓明/张晓梅). Not for one-syllable given names: surname, one letter and
         # a year would gather hundreds of candidates in a district.
         keys.append(f"nkf:{info.surname_folded}{''.join([s[0] for s in given])}{birth_year}")
     if for_index:

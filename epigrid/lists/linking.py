@@ -19,13 +19,11 @@ from epigrid.lib.linkage import (
     REVIEW,
     Comparison,
     Record,
-    blocking_keys,
     id_keys,
-    make_record,
-    name_keys,
     phone_keys,
     score,
 )
+from epigrid.lib.names import name_info
 
 # How many candidates of a row are kept as evidence for a reviewer.
 KEEP_CANDIDATES = 3
@@ -62,16 +60,36 @@ class RowLink:
 
 
 def person_record(person: RegistryPerson) -> Record:
-    """Turn a registry row into a linkage record (identifiers are stored normalized already)."""
-    return make_record(
+    """Turn a registry row into a linkage record without re-parsing what the registry keeps clean.
+
+    Registry ID numbers and phones are stored normalized by the services (an ID number only when
+    its check digit is right), so only the name needs reading; ``name_info`` is cached.
+    """
+    info = name_info(person.name)
+    birth = person.birth_date
+    return Record(
         id=person.id,
-        name=person.name,
+        name=info.normalized,
+        name_key=info.key,
         id_number=person.id_number,
-        birth_date=person.birth_date,
+        id_valid=len(person.id_number) == 18,
+        birth_date=birth,
+        birth_year=birth.year if birth else None,
         sex=person.sex,
         phone=person.phone,
         address=person.address,
     )
+
+
+def row_keys(record: Record) -> tuple[str, ...]:
+    """Return the identifier keys a list row is indexed under (empty when it has neither ID nor phone).
+
+    A row with an ID-shaped number or a phone is found through them even with a typo (the partial ID
+    keys and the phone's last eight digits). Rows with neither are looked up by the pinyin of their
+    name instead (``ListIndex.name_rows``), through the registry's indexed ``name_key`` column, so a
+    list is never compared with every namesake in the district.
+    """
+    return (*id_keys("" if record.id_damaged else record.id_number), *phone_keys(record.phone))
 
 
 def _evidence(comparison: Comparison, person_id: int) -> dict[str, object]:
@@ -89,28 +107,38 @@ class ListIndex:
     def __init__(self, rows: Iterable[tuple[int, Record]]) -> None:
         self.records: dict[int, Record] = {}
         self.by_key: dict[str, list[int]] = defaultdict(list)
+        # Rows without identifiers, by the pinyin key of their name.
+        self.name_rows: dict[str, list[int]] = defaultdict(list)
         for row_number, record in rows:
             self.records[row_number] = record
-            # A row's name key goes in only when the row has nothing better (for_index=False): the
-            # registry side always offers its exact name (see registry_keys), so a name-only row
-            # still meets its candidates, while rows with a birth year are not compared with every
-            # namesake of the district.
-            for key in blocking_keys(record):
+            keys = row_keys(record)
+            for key in keys:
                 self.by_key[key].append(row_number)
+            if not keys and record.name_key:
+                self.name_rows[record.name_key].append(row_number)
         # Best comparisons per row, as (total, person id, comparison); kept short.
         self.best: dict[int, list[tuple[float, int, Comparison]]] = defaultdict(list)
 
     def probe(self, person: RegistryPerson) -> None:
-        """Score ``person`` against every row it shares a blocking key with."""
+        """Score ``person`` against every row that shares an identifier key with them."""
         by_key = self.by_key
         rows: set[int] = set()
         for key in registry_keys(person):
             hit = by_key.get(key)
             if hit:
                 rows.update(hit)
-        if not rows:
-            return
+        if rows:
+            self._score(person, rows)
+
+    def probe_by_name(self, person: RegistryPerson) -> None:
+        """Score a namesake found through ``name_rows`` against the rows that carry that name."""
         record = person_record(person)
+        rows = self.name_rows.get(record.name_key)
+        if rows:
+            self._score(person, rows, record)
+
+    def _score(self, person: RegistryPerson, rows: Iterable[int], record: Record | None = None) -> None:
+        record = record or person_record(person)
         for row_number in rows:
             comparison = score(self.records[row_number], record)
             best = self.best[row_number]
@@ -138,14 +166,5 @@ class ListIndex:
 
 
 def registry_keys(person: RegistryPerson) -> tuple[str, ...]:
-    """Return a registry person's blocking keys without building a full record.
-
-    Registry identifiers are stored normalized and checked, so only the name needs reading, and
-    ``name_info`` is cached across the many repeated names of a district.
-    """
-    birth_year = person.birth_date.year if person.birth_date else None
-    return (
-        *id_keys(person.id_number),
-        *phone_keys(person.phone),
-        *name_keys(person.name, birth_year, for_index=True),
-    )
+    """Return a registry person's identifier keys (stored normalized and checked: plain slicing)."""
+    return (*id_keys(person.id_number), *phone_keys(person.phone))

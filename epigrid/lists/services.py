@@ -157,6 +157,18 @@ def link_rows(
     index = ListIndex(records.items())
     for pk, name, id_number, birth, sex, phone in _registry(district):
         index.probe(RegistryPerson(pk, name, id_number, birth, sex, phone))
+    keys = list(index.name_rows)
+    for start in range(0, len(keys), 500):
+        # The district is checked here, not in SQL: with it in the WHERE clause SQLite's planner
+        # prefers the district index and scans the whole district (docs/performance.md).
+        namesakes = (
+            Person.objects.filter(name_key__in=keys[start : start + 500])
+            .values_list("id", "name", "id_number", "birth_date", "sex", "phone", "district_id")
+            .iterator(chunk_size=10_000)
+        )
+        for pk, name, id_number, birth, sex, phone, district_id in namesakes:
+            if district_id == district.pk:
+                index.probe_by_name(RegistryPerson(pk, name, id_number, birth, sex, phone))
     for row_number in records:
         links[row_number] = index.decide(row_number)
     return links, records

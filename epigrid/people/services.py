@@ -9,6 +9,7 @@ from django.db.models import F
 
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
+from epigrid.lib.names import pinyin_key
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Level, Region
 from epigrid.regions.services import chain_ids
@@ -53,6 +54,7 @@ def person_register(
     person = Person.objects.create(
         household=household,
         name=name,
+        name_key=pinyin_key(name),
         sex=sex,
         birth_date=birth_date,
         id_number=id_number,
@@ -92,7 +94,6 @@ def person_register_unplaced(
     birth_date: dt.date | None = None,
     id_number: str = "",
     phone: str = "",
-    name_key: str = "",
 ) -> Person:
     """Register a person known only as far as ``region`` (a department list, a checkpoint).
 
@@ -103,7 +104,7 @@ def person_register_unplaced(
     chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), ids, strict=False))
     person = Person.objects.create(
         name=name,
-        name_key=name_key,
+        name_key=pinyin_key(name),
         sex=sex,
         birth_date=birth_date,
         id_number=id_number,
