@@ -159,3 +159,16 @@ def test_a_file_that_is_not_a_list_imports_nothing(world, tmp_path):
     with pytest.raises(CommandError, match="nothing imported"):
         call_command("lists", "import", str(path), "--source", "区教育局")
     assert not ListBatch.objects.exists()
+
+
+def test_a_row_without_id_or_phone_meets_its_namesakes_by_pinyin(world):
+    content = "姓名,性别,现住址\n张玮,男,甲村一组1号\n".encode()  # 张伟 written with a homophone
+    upload = list_batch_upload(
+        actor=world.hq, region=world.district, source_name="派出所", file_name="线索.csv", content=content
+    )
+    list_batch_confirm(actor=world.hq, batch=upload.batch)
+    list_batch_process(batch_id=upload.batch.pk)
+    row = ListRow.objects.get(batch=upload.batch)
+    # A name alone never settles it, but the reviewer sees who it might be.
+    assert row.decision in ("new", "review")
+    assert world.zhang.pk in [c["person"] for c in row.evidence["candidates"]]
