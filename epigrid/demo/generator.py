@@ -313,7 +313,8 @@ def build_rows(
                     head_name = name
                 id_number = make_id(address_code=code, birth=birth, sequence=sequence)
                 people.append((person_id, stamp, stamp, d, t, v, g, household_id, name, "M" if male else "F",
-                               birth, id_card, id_number, phone, relation, residency, pinyin_key(name)))  # fmt: skip
+                               birth, id_card, id_number, phone, relation, residency,
+                               pinyin_key(name)))  # fmt: skip
                 person_id += 1
             households.append((household_id, stamp, stamp, d, t, v, g, f"{h + 1:04d}", address, head_name,
                                len(members)))  # fmt: skip

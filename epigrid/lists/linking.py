@@ -27,6 +27,7 @@ from epigrid.lib.names import name_info
 
 # How many candidates of a row are kept as evidence for a reviewer.
 KEEP_CANDIDATES = 3
+PARTIAL_ID_KINDS = frozenset({"idp", "ida", "idy", "idm"})
 
 DECISION_MATCHED = "matched"
 DECISION_NEW = "new"
@@ -89,7 +90,12 @@ def row_keys(record: Record) -> tuple[str, ...]:
     name instead (``ListIndex.name_rows``), through the registry's indexed ``name_key`` column, so a
     list is never compared with every namesake in the district.
     """
-    return (*id_keys("" if record.id_damaged else record.id_number), *phone_keys(record.phone))
+    keys = id_keys("" if record.id_damaged else record.id_number)
+    if record.phone:
+        # idp: (address and birth date) is shared by dozens of people in a district; it is only
+        # there to survive a typo in the last four digits, which the phone survives as well.
+        keys = tuple(key for key in keys if not key.startswith("idp:"))
+    return (*keys, *phone_keys(record.phone))
 
 
 def _evidence(comparison: Comparison, person_id: int) -> dict[str, object]:
@@ -101,34 +107,81 @@ def _evidence(comparison: Comparison, person_id: int) -> dict[str, object]:
     }
 
 
+def registry_key_parts(id_number: str, phone: str) -> list[tuple[str, str]]:
+    """Return a registry person's identifier keys as (kind, value) pairs, without building strings.
+
+    The same keys as ``id_keys`` and ``phone_keys`` of ``epigrid.lib.linkage`` ("kind:value"),
+    sliced straight from the stored values; ``tests/lists/test_linking.py`` holds the two equal.
+    """
+    parts: list[tuple[str, str]] = []
+    n = id_number
+    if len(n) == 18:
+        parts += [
+            ("id", n),
+            ("idp", n[:14]),
+            ("ida", n[6:]),
+            ("idy", n[:6] + n[10:]),
+            ("idm", n[:10] + n[14:]),
+        ]
+    if phone:
+        parts.append(("ph", phone.replace("-", "")[-8:]))
+    return parts
+
+
 class ListIndex:
     """Blocking index over the rows of one list, probed by the registry stream."""
 
     def __init__(self, rows: Iterable[tuple[int, Record]]) -> None:
         self.records: dict[int, Record] = {}
-        self.by_key: dict[str, list[int]] = defaultdict(list)
+        # One dictionary per key kind ("id", "idp", "ida", "idy", "idm", "ph"), value -> rows.
+        self.by_kind: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         # Rows without identifiers, by the pinyin key of their name.
         self.name_rows: dict[str, list[int]] = defaultdict(list)
         for row_number, record in rows:
             self.records[row_number] = record
             keys = row_keys(record)
             for key in keys:
-                self.by_key[key].append(row_number)
+                kind, _, value = key.partition(":")
+                self.by_kind[kind][value].append(row_number)
             if not keys and record.name_key:
                 self.name_rows[record.name_key].append(row_number)
         # Best comparisons per row, as (total, person id, comparison); kept short.
         self.best: dict[int, list[tuple[float, int, Comparison]]] = defaultdict(list)
 
+    def probe_row(self, pk: int, name: str, id_number: str, birth: date | None, sex: str, phone: str) -> None:
+        """Score one streamed registry row against every list row sharing an identifier key with it.
+
+        Called a million times per import: the row stays a tuple until a key hits.
+        """
+        rows: set[int] | None = None
+        partial: dict[int, int] | None = None
+        by_kind = self.by_kind
+        for kind, value in registry_key_parts(id_number, phone):
+            table = by_kind.get(kind)
+            if not table:
+                continue
+            hit = table.get(value)
+            if not hit:
+                continue
+            if kind in PARTIAL_ID_KINDS:
+                partial = partial if partial is not None else {}
+                for row_number in hit:
+                    partial[row_number] = partial.get(row_number, 0) + 1
+            else:
+                rows = rows if rows is not None else set()
+                rows.update(hit)
+        if partial:
+            # One wrong digit breaks the full number and one of the four partial keys, so the right
+            # person shares at least two partial keys; sharing a single one (the same birth date
+            # and sequence in another county) is a coincidence not worth scoring.
+            rows = rows if rows is not None else set()
+            rows.update(row_number for row_number, count in partial.items() if count >= 2)
+        if rows:
+            self._score(RegistryPerson(pk, name, id_number, birth, sex, phone), rows)
+
     def probe(self, person: RegistryPerson) -> None:
         """Score ``person`` against every row that shares an identifier key with them."""
-        by_key = self.by_key
-        rows: set[int] = set()
-        for key in registry_keys(person):
-            hit = by_key.get(key)
-            if hit:
-                rows.update(hit)
-        if rows:
-            self._score(person, rows)
+        self.probe_row(person.id, person.name, person.id_number, person.birth_date, person.sex, person.phone)
 
     def probe_by_name(self, person: RegistryPerson) -> None:
         """Score a namesake found through ``name_rows`` against the rows that carry that name."""
@@ -163,8 +216,3 @@ class ListIndex:
         if top.decision == REVIEW:
             return RowLink(row_number, DECISION_REVIEW, None, total, {"candidates": candidates})
         return RowLink(row_number, DECISION_NEW, None, total, {"candidates": candidates})
-
-
-def registry_keys(person: RegistryPerson) -> tuple[str, ...]:
-    """Return a registry person's identifier keys (stored normalized and checked: plain slicing)."""
-    return (*id_keys(person.id_number), *phone_keys(person.phone))

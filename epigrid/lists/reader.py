@@ -225,6 +225,9 @@ def _compact(text: str) -> str:
     return "".join(text.split())
 
 
+_COUNT_RE = re.compile(r"(共|计)?[0-9]+(人|名|户|个)?")
+
+
 def _is_total(text: str) -> bool:
     return text[:1] in _TOTAL_FIRST_CHARS and _compact(text).startswith(_TOTAL_WORDS)
 
@@ -245,6 +248,9 @@ def _skip_reason(
         return SKIP_TITLE
     name = values[name_column] if name_column is not None and name_column < len(values) else ""
     if _is_total(name) or (not name and any(_is_total(value) for value in nonempty)):
+        return SKIP_TOTAL
+    if _is_total(first) and _COUNT_RE.fullmatch(_compact(name)):
+        # "合计 | 100人": the name column holds the head count, not a person.
         return SKIP_TOTAL
     if name:
         compact = _compact(name)

@@ -155,8 +155,9 @@ def link_rows(
             continue
         records[row.row_number] = _row_record(row, as_of=as_of)
     index = ListIndex(records.items())
+    probe = index.probe_row
     for pk, name, id_number, birth, sex, phone in _registry(district):
-        index.probe(RegistryPerson(pk, name, id_number, birth, sex, phone))
+        probe(pk, name, id_number, birth, sex, phone)
     keys = list(index.name_rows)
     for start in range(0, len(keys), 500):
         # The district is checked here, not in SQL: with it in the WHERE clause SQLite's planner

@@ -649,3 +649,12 @@ def test_a_few_thousand_rows_read_whole():
 
     assert len(result.rows) == 3000
     assert result.rows[-1].row_number == 3002
+
+
+def test_total_row_with_the_head_count_in_the_name_column_is_skipped():
+    from epigrid.lists.files import FORMAT_CSV  # noqa: F401 - the module under test reads CSV here
+
+    content = "序号,姓名,身份证号\n1,张三,\n合计,2人,\n".encode()
+    result = reader.read_list(content, "a.csv", max_bytes=10**6)
+    assert [row.row_number for row in result.rows] == [2]
+    assert (3, SKIP_TOTAL) in result.skipped
