@@ -90,12 +90,7 @@ def row_keys(record: Record) -> tuple[str, ...]:
     name instead (``ListIndex.name_rows``), through the registry's indexed ``name_key`` column, so a
     list is never compared with every namesake in the district.
     """
-    keys = id_keys("" if record.id_damaged else record.id_number)
-    if record.phone:
-        # idp: (address and birth date) is shared by dozens of people in a district; it is only
-        # there to survive a typo in the last four digits, which the phone survives as well.
-        keys = tuple(key for key in keys if not key.startswith("idp:"))
-    return (*keys, *phone_keys(record.phone))
+    return (*id_keys("" if record.id_damaged else record.id_number), *phone_keys(record.phone))
 
 
 def _evidence(comparison: Comparison, person_id: int) -> dict[str, object]:
@@ -154,7 +149,7 @@ class ListIndex:
         Called a million times per import: the row stays a tuple until a key hits.
         """
         rows: set[int] | None = None
-        partial: dict[int, int] | None = None
+        partial: set[int] | None = None
         by_kind = self.by_kind
         for kind, value in registry_key_parts(id_number, phone):
             table = by_kind.get(kind)
@@ -164,18 +159,20 @@ class ListIndex:
             if not hit:
                 continue
             if kind in PARTIAL_ID_KINDS:
-                partial = partial if partial is not None else {}
-                for row_number in hit:
-                    partial[row_number] = partial.get(row_number, 0) + 1
+                partial = partial if partial is not None else set()
+                partial.update(hit)
             else:
                 rows = rows if rows is not None else set()
                 rows.update(hit)
         if partial:
-            # One wrong digit breaks the full number and one of the four partial keys, so the right
-            # person shares at least two partial keys; sharing a single one (the same birth date
-            # and sequence in another county) is a coincidence not worth scoring.
+            # A wrong digit leaves exactly one of the four partial keys intact, so one shared
+            # partial key is what a typo looks like, and also what the same birth date and
+            # sequence in another county look like. The surname tells them apart cheaply; the
+            # rare typo in both the ID and the surname still has the phone to be found by.
+            surname = name[:1]
+            records = self.records
             rows = rows if rows is not None else set()
-            rows.update(row_number for row_number, count in partial.items() if count >= 2)
+            rows.update(row_number for row_number in partial if records[row_number].name[:1] == surname)
         if rows:
             self._score(RegistryPerson(pk, name, id_number, birth, sex, phone), rows)
 
