@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from epigrid.core.audit import audit_log
+from epigrid.core.bulk import TableWriter
 from epigrid.core.models import AuditEvent
 from epigrid.demo import names
 from epigrid.demo.geometry import Box, district_box, split
@@ -325,47 +326,6 @@ def build_rows(
 # --- writing -----------------------------------------------------------------------------------------
 
 
-class _TableWriter:
-    """Insert rows given in ``columns`` order; model fields not listed get their default."""
-
-    def __init__(self, model: type[models.Model], columns: Sequence[str]) -> None:
-        meta = model._meta
-        quote = connection.ops.quote_name
-        by_attname = {field.attname: field for field in meta.concrete_fields}
-        fields = [str(by_attname[name].column) for name in columns]
-        self.extra: tuple[Any, ...] = ()
-        for field in meta.concrete_fields:
-            if field.attname in columns or field.db_default is not models.NOT_PROVIDED:
-                continue
-            if not field.has_default() and not field.null:
-                # A column added to the model after this generator was written: teach build_rows to fill it.
-                raise RuntimeError(f"the demo generator does not fill {meta.label}.{field.name}")
-            fields.append(str(field.column))
-            self.extra += (field.get_db_prep_save(field.get_default(), connection),)
-        # Identifiers come from the model and are quoted by the backend; every value is a parameter.
-        columns_sql = ", ".join(quote(c) for c in fields)
-        self.copy_sql = f"COPY {quote(meta.db_table)} ({columns_sql}) FROM STDIN"
-        marks = ", ".join(["%s"] * len(fields))
-        self.insert_sql = f"INSERT INTO {quote(meta.db_table)} ({columns_sql}) VALUES ({marks})"  # noqa: S608
-        self.rows: list[tuple[Any, ...]] = []
-        self.written = 0
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        rows = self.rows if not self.extra else [row + self.extra for row in self.rows]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # COPY is several times faster than INSERT on PostgreSQL; psycopg adapts each value.
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self.insert_sql, rows)
-        self.written += len(rows)
-        self.rows = []
-
-
 def _next_id(model: type[models.Model]) -> int:
     return int(model._default_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
 
@@ -406,8 +366,8 @@ def generate(
         region_base, household_base, person_base = _next_id(Region), _next_id(Household), _next_id(Person)
         regions = _insert_regions(plan, region_base, now)
         stamp = now if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
-        household_writer = _TableWriter(Household, HOUSEHOLD_COLUMNS)
-        person_writer = _TableWriter(Person, PERSON_COLUMNS)
+        household_writer = TableWriter(Household, HOUSEHOLD_COLUMNS)
+        person_writer = TableWriter(Person, PERSON_COLUMNS)
         persons = [0] * len(plan.regions)
         households = [0] * len(plan.regions)
         for grid, grid_households, grid_people in build_rows(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Max
 
 from epigrid.core.audit import audit_log
+from epigrid.core.bulk import TableWriter
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import AuditEvent, User
 from epigrid.lib.linkage import Record, make_record
@@ -259,13 +260,19 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
             new_people = _create_people(batch=batch, links=links, records=records)
         ordered = sorted(links.values(), key=lambda link: link.row_number)
         decided_at = now()
+        stamp = (
+            decided_at
+            if connection.vendor == "postgresql"
+            else connection.ops.adapt_datetimefield_value(decided_at)
+        )
+        writer = TableWriter(ListRow, LIST_ROW_COLUMNS)
         for start in range(0, len(ordered), WRITE_CHUNK):
             chunk = ordered[start : start + WRITE_CHUNK]
+            writer.rows = [
+                _list_row(batch.pk, rows_by_number[link.row_number], link, stamp) for link in chunk
+            ]
             with transaction.atomic():
-                ListRow.objects.bulk_create(
-                    [_list_row(batch, rows_by_number[link.row_number], link, decided_at) for link in chunk],
-                    ignore_conflicts=True,  # a resumed batch skips the rows already written
-                )
+                writer.flush()
                 ListBatch.objects.filter(pk=batch.pk).update(rows_done=start + len(chunk))
             if progress:
                 progress(start + len(chunk), len(ordered))
@@ -300,20 +307,12 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
     return batch.status
 
 
-def _list_row(batch: ListBatch, row: ListRowData, link: RowLink, decided_at: datetime) -> ListRow:
-    fields = row.fields
-    return ListRow(
-        batch=batch,
-        row_number=row.row_number,
-        raw=row.raw,
-        fields=fields,
-        name=fields.get("name", "")[:50],
-        id_number=fields.get("id_number", "")[:32],
-        phone=fields.get("phone", "")[:20],
-        person_id=link.person_id,
-        decision=link.decision,
-        score=link.score,
-        evidence=link.evidence,
-        reason=link.reason,
-        decided_at=decided_at,
-    )
+LIST_ROW_COLUMNS = ("batch_id", "row_number", "raw", "fields", "name", "id_number", "phone", "person_id",
+                    "decision", "score", "evidence", "reason", "decided_at")  # fmt: skip
+
+
+def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object) -> tuple[object, ...]:
+    f = row.fields
+    name, id_number, phone = f.get("name", "")[:50], f.get("id_number", "")[:32], f.get("phone", "")[:20]
+    return (batch_id, row.row_number, row.raw, f, name, id_number, phone, link.person_id, link.decision,
+            link.score, link.evidence, link.reason, decided_at)  # fmt: skip
