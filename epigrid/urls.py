@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from epigrid.core import views as core_views
 from epigrid.core.access import public
+from epigrid.lists import views as list_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
 from epigrid.regions import views as region_views
@@ -32,6 +33,14 @@ staff_patterns = (
     "staff",
 )
 
+lists_patterns = (
+    [
+        path("", list_views.batch_list, name="list"),
+        path("<int:batch_id>/", list_views.batch_detail, name="detail"),
+    ],
+    "lists",
+)
+
 urlpatterns = [
     path("", core_views.root, name="root"),
     path("home/", core_views.home, name="home"),
@@ -44,4 +53,5 @@ urlpatterns = [
     path("regions/", include(regions_patterns)),
     path("people/", include(people_patterns)),
     path("staff/", include(staff_patterns)),
+    path("lists/", include(lists_patterns)),
 ]

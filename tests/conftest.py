@@ -16,6 +16,7 @@ import pytest
 
 from epigrid.core.models import User
 from epigrid.core.roles import Role
+from epigrid.lists.models import ListBatch, ListRow, ListSource
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Level, Region, RegionImport
 from tests import factories as f
@@ -49,6 +50,7 @@ class World:
     admin: User
     outsider: User
     hq_import: RegionImport  # an upload by the HQ user
+    hq_batch: ListBatch  # a department list sent to the district
 
     def personas(self) -> dict[str, User]:
         return {
@@ -90,6 +92,27 @@ def world(db: None) -> World:
     hq_import = RegionImport.objects.create(
         kind=RegionImport.Kind.TREE, file_name="甲镇.csv", content=b"code,name\n", uploaded_by=hq
     )
+    source = ListSource.objects.create(district=d, name="区教育局")
+    hq_batch = ListBatch.objects.create(
+        source=source,
+        number=1,
+        region=d,
+        file_name="第1批.csv",
+        content=b"",
+        sha256="0" * 64,
+        uploaded_by=hq,
+        status=ListBatch.Status.DONE,
+        summary={"matched": 1, "new": 0, "review": 0, "rejected": 0},
+    )
+    ListRow.objects.create(
+        batch=hq_batch,
+        row_number=4,
+        name="张伟",
+        person=zhang,
+        decision="matched",
+        id_number=zhang.id_number,
+        phone=zhang.phone,
+    )
     return World(
         district=d,
         town=town,
@@ -109,6 +132,7 @@ def world(db: None) -> World:
         outsider_person=op,
         hq=hq,
         hq_import=hq_import,
+        hq_batch=hq_batch,
         town_officer=f.user("town", Role.TOWN_OFFICER, town),
         village_leader=f.user("village", Role.VILLAGE_LEADER, va),
         grid_worker_a=f.user("grid_a", Role.GRID_WORKER, ga),

@@ -15,6 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav": []}
     caps = user.caps
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
+    nav.append((reverse("lists:list"), _("部门名单")))
     if caps.manage_staff:
         nav.append((reverse("staff:list"), _("账号")))
     if caps.manage_regions:

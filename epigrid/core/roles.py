@@ -29,6 +29,8 @@ class Capabilities:
     read_audit: bool
     # The roles whose accounts this role may create and edit, inside its own subtrees.
     grants: frozenset[str] = frozenset()
+    # Departments send name lists; HQ and towns receive them from departments that have no account.
+    upload_lists: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -42,13 +44,14 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
         grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
+        upload_lists=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
-    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False, grants=_FIELD_ROLES),
+    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
     Role.GRID_WORKER: Capabilities(True, False, True, False, False),
-    Role.DEPARTMENT: Capabilities(False, False, False, False, False),
+    Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True),
     Role.CHECKPOINT: Capabilities(True, False, False, False, False),
     Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
 }  # fmt: skip

@@ -81,6 +81,13 @@ def list_batch_upload(
         header_row=result.header_row_number,
         mapping=dict(result.mapping.columns),
         rows_total=len(result.rows),
+        # What the mapping page shows; replaced by the counts once the batch is linked.
+        summary={
+            "headers": list(result.mapping.headers),
+            "sample": [row.raw for row in result.rows[:10]],
+            "skipped": len(result.skipped),
+            "warnings": list(result.warnings),
+        },
     )
     audit_log(
         actor=actor,
@@ -307,12 +314,38 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
     return batch.status
 
 
-LIST_ROW_COLUMNS = ("batch_id", "row_number", "raw", "fields", "name", "id_number", "phone", "person_id",
-                    "decision", "score", "evidence", "reason", "decided_at")  # fmt: skip
+LIST_ROW_COLUMNS = (
+    "batch_id",
+    "row_number",
+    "raw",
+    "fields",
+    "name",
+    "id_number",
+    "phone",
+    "person_id",
+    "decision",
+    "score",
+    "evidence",
+    "reason",
+    "decided_at",
+)
 
 
 def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object) -> tuple[object, ...]:
     f = row.fields
     name, id_number, phone = f.get("name", "")[:50], f.get("id_number", "")[:32], f.get("phone", "")[:20]
-    return (batch_id, row.row_number, row.raw, f, name, id_number, phone, link.person_id, link.decision,
-            link.score, link.evidence, link.reason, decided_at)  # fmt: skip
+    return (
+        batch_id,
+        row.row_number,
+        row.raw,
+        f,
+        name,
+        id_number,
+        phone,
+        link.person_id,
+        link.decision,
+        link.score,
+        link.evidence,
+        link.reason,
+        decided_at,
+    )

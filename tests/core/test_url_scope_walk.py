@@ -21,6 +21,7 @@ PARAMETER_OBJECTS = {
     "person_id": "zhang",
     "import_id": "hq_import",
     "staff_id": "grid_worker_a",
+    "batch_id": "hq_batch",
 }
 # Names of people in the test world that the outsider must never see on any page.
 FOREIGN_NAMES = ("张伟", "王芳", "曾强", "李娜")

@@ -1,0 +1,89 @@
+"""Department-list pages: upload, check the columns, follow the linking, read the outcome."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from epigrid.core.access import ScopedRequest, scoped
+from epigrid.lib.masking import mask_id_number, mask_phone
+from epigrid.lists import selectors
+from epigrid.lists.files import ListFileError
+from epigrid.lists.forms import ListUploadForm, MappingForm
+from epigrid.lists.models import ListBatch, ListRow
+from epigrid.lists.services import list_batch_confirm, list_batch_upload
+from epigrid.regions.scope import scope_for
+
+
+@scoped
+def batch_list(request: ScopedRequest) -> HttpResponse:
+    """List the batches sent into the user's subtrees; departments, HQ and towns upload new ones."""
+    user = request.user
+    form = ListUploadForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        roots = scope_for(user).roots
+        if not user.caps.upload_lists or not roots:
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = list_batch_upload(
+                    actor=user,
+                    region=roots[0],
+                    source_name=form.cleaned_data["source"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                    number=form.cleaned_data["number"],
+                )
+            except ListFileError as exc:
+                form.add_error("file", exc.message)
+            else:
+                if not result.created:
+                    messages.info(request, _("这个文件已经导入过，未作任何改动。"))
+                return redirect("lists:detail", result.batch.pk)
+        status = 400
+    batches = selectors.batches_for_user(user=user)[:100]
+    return render(request, "lists/batch_list.html", {"form": form, "batches": batches}, status=status)
+
+
+@scoped
+def batch_detail(request: ScopedRequest, batch_id: int) -> HttpResponse:
+    """Check the columns of an uploaded batch, follow its linking, or read its rows."""
+    user = request.user
+    batch = selectors.batch_get_for_user(user=user, batch_id=batch_id)
+    headers = list(batch.summary.get("headers", [])) if batch.status == ListBatch.Status.UPLOADED else []
+    form = MappingForm(request.POST or None, headers=headers, mapping=batch.mapping)
+    if request.method == "POST":
+        if not user.caps.upload_lists:
+            raise PermissionDenied
+        if batch.status == ListBatch.Status.UPLOADED and form.is_valid():
+            list_batch_confirm(actor=user, batch=batch, mapping=form.mapping())
+            return redirect("lists:detail", batch.pk)
+    context: dict[str, object] = {"batch": batch, "form": form, "sample": batch.summary.get("sample", [])}
+    if batch.status == ListBatch.Status.DONE:
+        decision = request.GET.get("decision", "")
+        page_text = request.GET.get("page", "1")
+        page = selectors.batch_rows(
+            batch=batch, decision=decision, page=int(page_text) if page_text.isdigit() else 1
+        )
+        caps = user.caps
+        context.update(
+            page=page,
+            decision=decision,
+            decisions=ListRow.Decision.choices,
+            shown=[
+                (
+                    row,
+                    row.id_number if caps.full_id_number else mask_id_number(row.id_number),
+                    row.phone if caps.full_phone else mask_phone(row.phone),
+                )
+                for row in page
+            ],
+        )
+    if request.htmx and batch.status in (ListBatch.Status.QUEUED, ListBatch.Status.RUNNING):
+        return render(request, "lists/batch_detail.html#progress", context)
+    return render(request, "lists/batch_detail.html", context)
