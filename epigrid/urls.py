@@ -37,6 +37,8 @@ lists_patterns = (
     [
         path("", list_views.batch_list, name="list"),
         path("<int:batch_id>/", list_views.batch_detail, name="detail"),
+        path("review/", list_views.review_list, name="review"),
+        path("rows/<int:row_id>/", list_views.review_row, name="review_row"),
     ],
     "lists",
 )

@@ -51,6 +51,7 @@ class World:
     outsider: User
     hq_import: RegionImport  # an upload by the HQ user
     hq_batch: ListBatch  # a department list sent to the district
+    hq_review_row: ListRow  # a row of it waiting for review, 张伟 its candidate
 
     def personas(self) -> dict[str, User]:
         return {
@@ -113,6 +114,24 @@ def world(db: None) -> World:
         id_number=zhang.id_number,
         phone=zhang.phone,
     )
+    hq_review_row = ListRow.objects.create(
+        batch=hq_batch,
+        row_number=5,
+        name="张玮",
+        fields={"name": "张玮", "phone": zhang.phone},
+        phone=zhang.phone,
+        decision="review",
+        evidence={
+            "candidates": [
+                {
+                    "person": zhang.pk,
+                    "score": 16.0,
+                    "rule": "score",
+                    "fields": {"name": "same_pinyin", "phone": "exact"},
+                }
+            ]
+        },
+    )
     return World(
         district=d,
         town=town,
@@ -133,6 +152,7 @@ def world(db: None) -> World:
         hq=hq,
         hq_import=hq_import,
         hq_batch=hq_batch,
+        hq_review_row=hq_review_row,
         town_officer=f.user("town", Role.TOWN_OFFICER, town),
         village_leader=f.user("village", Role.VILLAGE_LEADER, va),
         grid_worker_a=f.user("grid_a", Role.GRID_WORKER, ga),

@@ -349,3 +349,60 @@ def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object
         link.reason,
         decided_at,
     )
+
+
+@transaction.atomic
+def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
+    """Record a reviewer's decision that a list row is ``person``."""
+    row.person = person
+    row.decision = ListRow.Decision.MATCHED
+    row.decided_by = actor
+    row.decided_at = now()
+    row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="list_row",
+        object_id=row.pk,
+        detail={"decision": "matched", "person": person.pk, "by": "review"},
+    )
+    return row
+
+
+@transaction.atomic
+def list_row_new_person(*, actor: User, row: ListRow) -> ListRow:
+    """Record a reviewer's decision that a list row is nobody in the registry: create the person."""
+    record = make_record(
+        id=row.row_number,
+        name=row.fields.get("name", row.name),
+        id_number=row.fields.get("id_number", ""),
+        phone=row.fields.get("phone", ""),
+        sex=row.fields.get("sex", ""),
+    )
+    region = row.batch.region
+    chain_ids = region.depth_ids[: min(region.level, Level.GRID)]
+    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), chain_ids, strict=False))
+    person = Person.objects.create(
+        name=record.name,
+        name_key=name_info(record.name).key,
+        sex=record.sex,
+        birth_date=record.birth_date,
+        id_number=record.id_number if record.id_valid else "",
+        phone=record.phone,
+        source=Person.Source.SENT_DOWN,
+        **chain,
+    )
+    Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + 1)
+    row.person = person
+    row.decision = ListRow.Decision.NEW
+    row.decided_by = actor
+    row.decided_at = now()
+    row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="list_row",
+        object_id=row.pk,
+        detail={"decision": "new", "person": person.pk, "by": "review"},
+    )
+    return row

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from epigrid.core.access import ScopedRequest, scoped
+from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.lib.masking import mask_id_number, mask_phone
 from epigrid.lists import selectors
 from epigrid.lists.files import ListFileError
 from epigrid.lists.forms import ListUploadForm, MappingForm
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.lists.services import list_batch_confirm, list_batch_upload
+from epigrid.lists.services import list_batch_confirm, list_batch_upload, list_row_link, list_row_new_person
 from epigrid.regions.scope import scope_for
 
 
@@ -87,3 +88,46 @@ def batch_detail(request: ScopedRequest, batch_id: int) -> HttpResponse:
     if request.htmx and batch.status in (ListBatch.Status.QUEUED, ListBatch.Status.RUNNING):
         return render(request, "lists/batch_detail.html#progress", context)
     return render(request, "lists/batch_detail.html", context)
+
+
+@scoped
+def review_list(request: ScopedRequest) -> HttpResponse:
+    """List the rows waiting for a person to decide who they are."""
+    rows = selectors.review_rows_for_user(user=request.user)
+    page_text = request.GET.get("page", "1")
+    page = Paginator(rows, 50).get_page(int(page_text) if page_text.isdigit() else 1)
+    return render(request, "lists/review_list.html", {"page": page})
+
+
+@scoped
+@requires("can_write")
+def review_row(request: ScopedRequest, row_id: int) -> HttpResponse:
+    """Show a row beside its candidates; link it to one of them or make it a new person."""
+    user = request.user
+    row = selectors.review_row_get_for_user(user=user, row_id=row_id)
+    candidates = selectors.row_candidates(row=row, user=user)
+    if request.method == "POST" and row.decision == ListRow.Decision.REVIEW:
+        action = request.POST.get("action", "")
+        chosen = {str(person.pk): person for _, person in candidates}
+        if action == "new":
+            list_row_new_person(actor=user, row=row)
+            messages.success(request, _("已新建人员。"))
+            return redirect("lists:review")
+        if action in chosen:
+            list_row_link(actor=user, row=row, person=chosen[action])
+            messages.success(request, _("已确认为同一人。"))
+            return redirect("lists:review")
+    caps = user.caps
+    shown = [
+        (
+            evidence,
+            person,
+            person.id_number if caps.full_id_number else mask_id_number(person.id_number),
+            person.phone if caps.full_phone else mask_phone(person.phone),
+        )
+        for evidence, person in candidates
+    ]
+    row_id_number = row.id_number if caps.full_id_number else mask_id_number(row.id_number)
+    row_phone = row.phone if caps.full_phone else mask_phone(row.phone)
+    context = {"row": row, "shown": shown, "row_id_number": row_id_number, "row_phone": row_phone}
+    return render(request, "lists/review_row.html", context)

@@ -22,6 +22,7 @@ PARAMETER_OBJECTS = {
     "import_id": "hq_import",
     "staff_id": "grid_worker_a",
     "batch_id": "hq_batch",
+    "row_id": "hq_review_row",
 }
 # Names of people in the test world that the outsider must never see on any page.
 FOREIGN_NAMES = ("张伟", "王芳", "曾强", "李娜")
