@@ -34,6 +34,8 @@ MAX_LIST_BYTES = 50 * 1024 * 1024
 WRITE_CHUNK = 2_000
 
 ERR_NO_NAME = "第{row}行 姓名：为空，无法识别人员"
+ERR_NAME_TOO_LONG = "第{row}行 姓名：超过{limit}个字，不像是姓名"
+NAME_LIMIT = 50  # Person.name's column
 ERR_BATCH_INTERNAL = "系统内部错误，部分行可能未处理；请联系系统管理员"
 
 
@@ -156,10 +158,15 @@ def link_rows(
     links: dict[int, RowLink] = {}
     records: dict[int, Record] = {}
     for row in rows:
-        if not row.fields.get("name", "").strip():
+        name = row.fields.get("name", "").strip()
+        if not name:
             links[row.row_number] = RowLink(
                 row.row_number, DECISION_REJECTED, reason=ERR_NO_NAME.format(row=row.row_number)
             )
+            continue
+        if len(name) > NAME_LIMIT:
+            reason = ERR_NAME_TOO_LONG.format(row=row.row_number, limit=NAME_LIMIT)
+            links[row.row_number] = RowLink(row.row_number, DECISION_REJECTED, reason=reason)
             continue
         records[row.row_number] = _row_record(row, as_of=as_of)
     index = ListIndex(records.items())
@@ -214,7 +221,7 @@ def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict
                 row_number,
                 Person(
                     name=record.name,
-                    name_key=name_info(record.name).key,
+                    name_key=name_info(record.name).key[:80],
                     sex=record.sex,
                     birth_date=record.birth_date,
                     id_number=record.id_number if record.id_valid else "",
@@ -384,7 +391,7 @@ def list_row_new_person(*, actor: User, row: ListRow) -> ListRow:
     chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), chain_ids, strict=False))
     person = Person.objects.create(
         name=record.name,
-        name_key=name_info(record.name).key,
+        name_key=name_info(record.name).key[:80],
         sex=record.sex,
         birth_date=record.birth_date,
         id_number=record.id_number if record.id_valid else "",

@@ -54,7 +54,7 @@ def person_register(
     person = Person.objects.create(
         household=household,
         name=name,
-        name_key=pinyin_key(name),
+        name_key=pinyin_key(name)[:80],
         sex=sex,
         birth_date=birth_date,
         id_number=id_number,
@@ -104,7 +104,7 @@ def person_register_unplaced(
     chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), ids, strict=False))
     person = Person.objects.create(
         name=name,
-        name_key=pinyin_key(name),
+        name_key=pinyin_key(name)[:80],
         sex=sex,
         birth_date=birth_date,
         id_number=id_number,

@@ -11,7 +11,13 @@ from django.core.management import call_command
 
 from epigrid.lib.idcard import make_id
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.lists.services import ERR_NO_NAME, list_batch_confirm, list_batch_process, list_batch_upload
+from epigrid.lists.services import (
+    ERR_NAME_TOO_LONG,
+    ERR_NO_NAME,
+    list_batch_confirm,
+    list_batch_process,
+    list_batch_upload,
+)
 from epigrid.people.models import Person
 
 
@@ -173,3 +179,30 @@ def test_a_row_without_id_or_phone_meets_its_namesakes_by_pinyin(world):
     # A name alone never settles it, but the reviewer sees who it might be.
     assert row.decision in ("new", "review")
     assert world.zhang.pk in [c["person"] for c in row.evidence["candidates"]]
+
+
+def test_bad_rows_never_abort_the_others(world):
+    lines = [
+        "姓名,身份证号,联系电话,返回日期,年龄",
+        "甲一,,13900000001,2020-01-21,30",
+        '=HYPERLINK("http://x"),4.20106E+17,+86 139-0000-0002,昨天,abc',
+        ",,,,",
+        "乙二" * 40 + ",12345,not a phone,2020-13-45,999",
+        "丙三,,13900000003,2020-01-22,40",
+    ]
+    upload = list_batch_upload(
+        actor=world.hq,
+        region=world.district,
+        source_name="乡镇",
+        file_name="杂.csv",
+        content="\n".join(lines).encode(),
+    )
+    list_batch_confirm(actor=world.hq, batch=upload.batch)
+    assert list_batch_process(batch_id=upload.batch.pk) == ListBatch.Status.DONE
+    rows = {row.row_number: row for row in ListRow.objects.filter(batch=upload.batch)}
+    assert rows[2].decision == rows[6].decision == "new"
+    # The formula stays text, the damaged ID never links, the over-long name is cut to the column.
+    assert rows[3].fields["name"].startswith("=HYPERLINK") and rows[3].person_id is not None
+    assert rows[3].person.id_number == ""
+    assert rows[5].decision == "rejected"
+    assert rows[5].reason == ERR_NAME_TOO_LONG.format(row=5, limit=50)
