@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from epigrid.lib.masking import mask_id_number, mask_phone
+
 
 class Role(models.TextChoices):
     DISTRICT_HQ = "district_hq", _("区指挥部")
@@ -35,6 +37,13 @@ class Capabilities:
     @property
     def manage_staff(self) -> bool:
         return bool(self.grants)
+
+    def identifiers(self, id_number: str, phone: str) -> tuple[str, str]:
+        """Return an ID number and a phone as this role may see them: in full or masked."""
+        return (
+            id_number if self.full_id_number else mask_id_number(id_number),
+            phone if self.full_phone else mask_phone(phone),
+        )
 
 
 _FIELD_ROLES = frozenset({Role.VILLAGE_LEADER, Role.GRID_WORKER, Role.CHECKPOINT})

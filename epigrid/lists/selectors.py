@@ -31,7 +31,7 @@ def batch_get_for_user(*, user: User, batch_id: int) -> ListBatch:
     return batch
 
 
-def batch_rows(*, batch: ListBatch, decision: str, page: int) -> Page[ListRow]:
+def batch_rows(*, batch: ListBatch, decision: str, page: str | None) -> Page[ListRow]:
     """Return one page of a batch's rows, optionally of one decision, in spreadsheet order."""
     rows = batch.rows.select_related("person").order_by("row_number")
     if decision in ListRow.Decision.values:

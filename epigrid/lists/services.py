@@ -28,6 +28,7 @@ from epigrid.lists.models import ListBatch, ListRow, ListSource
 from epigrid.lists.reader import ListRowData, read_list
 from epigrid.people.models import Person
 from epigrid.regions.models import Level, Region
+from epigrid.regions.services import chain_to
 
 # A 100,000-row xlsx is about 8 MB; the limit leaves room for wide lists with long addresses.
 MAX_LIST_BYTES = 50 * 1024 * 1024
@@ -125,20 +126,34 @@ def list_batch_confirm(*, actor: User, batch: ListBatch, mapping: dict[str, int]
     return batch
 
 
-def _row_record(row: ListRowData, *, as_of: date) -> Record:
-    f = row.fields
-    age_text = f.get("age", "")
+def _fields_record(fields: dict[str, str], *, row_number: int, as_of: date) -> Record:
+    """Build the linkage record of a list row from its canonical fields."""
+    age_text = fields.get("age", "")
     age = int(age_text) if age_text.isdigit() and len(age_text) <= 3 else None
     return make_record(
-        id=row.row_number,
-        name=f.get("name", ""),
-        id_number=f.get("id_number", ""),
-        birth_date=f.get("birth_date") or None,
+        id=row_number,
+        name=fields.get("name", ""),
+        id_number=fields.get("id_number", ""),
+        birth_date=fields.get("birth_date") or None,
         age=age,
         as_of=as_of,
-        sex=f.get("sex", ""),
-        phone=f.get("phone", ""),
-        address=f.get("address", ""),
+        sex=fields.get("sex", ""),
+        phone=fields.get("phone", ""),
+        address=fields.get("address", ""),
+    )
+
+
+def _unplaced_person(record: Record, chain: dict[str, int]) -> Person:
+    """Return (unsaved) the person a list row describes, placed down to ``chain``, source 下发."""
+    return Person(
+        name=record.name,
+        name_key=name_info(record.name).key[:80],
+        sex=record.sex,
+        birth_date=record.birth_date,
+        id_number=record.id_number if record.id_valid else "",
+        phone=record.phone,
+        source=Person.Source.SENT_DOWN,
+        **chain,
     )
 
 
@@ -168,7 +183,7 @@ def link_rows(
             reason = ERR_NAME_TOO_LONG.format(row=row.row_number, limit=NAME_LIMIT)
             links[row.row_number] = RowLink(row.row_number, DECISION_REJECTED, reason=reason)
             continue
-        records[row.row_number] = _row_record(row, as_of=as_of)
+        records[row.row_number] = _fields_record(row.fields, row_number=row.row_number, as_of=as_of)
     index = ListIndex(records.items())
     probe = index.probe_row
     for pk, name, id_number, birth, sex, phone in _registry(district):
@@ -201,9 +216,7 @@ def _same_person_key(record: Record) -> tuple[str, ...] | None:
 
 def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict[int, Record]) -> int:
     """Create the people of the rows decided "new", one per real person even if listed twice."""
-    region = batch.region
-    chain_ids = region.depth_ids[: min(region.level, Level.GRID)]
-    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), chain_ids, strict=False))
+    chain = chain_to(batch.region)
     first_row: dict[tuple[str, ...], int] = {}
     to_create: list[tuple[int, Person]] = []
     for row_number, link in sorted(links.items()):
@@ -216,21 +229,7 @@ def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict
             continue
         if key is not None:
             first_row[key] = row_number
-        to_create.append(
-            (
-                row_number,
-                Person(
-                    name=record.name,
-                    name_key=name_info(record.name).key[:80],
-                    sex=record.sex,
-                    birth_date=record.birth_date,
-                    id_number=record.id_number if record.id_valid else "",
-                    phone=record.phone,
-                    source=Person.Source.SENT_DOWN,
-                    **chain,
-                ),
-            )
-        )
+        to_create.append((row_number, _unplaced_person(record, chain)))
     created = Person.objects.bulk_create([p for _, p in to_create], batch_size=WRITE_CHUNK)
     person_of_row = {row: person.pk for (row, _), person in zip(to_create, created, strict=True)}
     for row_number, link in links.items():
@@ -358,11 +357,9 @@ def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object
     )
 
 
-@transaction.atomic
-def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
-    """Record a reviewer's decision that a list row is ``person``."""
+def _review_decided(*, actor: User, row: ListRow, person: Person, decision: str) -> ListRow:
     row.person = person
-    row.decision = ListRow.Decision.MATCHED
+    row.decision = decision
     row.decided_by = actor
     row.decided_at = now()
     row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
@@ -371,45 +368,23 @@ def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
         action=AuditEvent.Action.UPDATE,
         object_type="list_row",
         object_id=row.pk,
-        detail={"decision": "matched", "person": person.pk, "by": "review"},
+        detail={"decision": decision, "person": person.pk, "by": "review"},
     )
     return row
+
+
+@transaction.atomic
+def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
+    """Record a reviewer's decision that a list row is ``person``."""
+    return _review_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.MATCHED)
 
 
 @transaction.atomic
 def list_row_new_person(*, actor: User, row: ListRow) -> ListRow:
     """Record a reviewer's decision that a list row is nobody in the registry: create the person."""
-    record = make_record(
-        id=row.row_number,
-        name=row.fields.get("name", row.name),
-        id_number=row.fields.get("id_number", ""),
-        phone=row.fields.get("phone", ""),
-        sex=row.fields.get("sex", ""),
-    )
-    region = row.batch.region
-    chain_ids = region.depth_ids[: min(region.level, Level.GRID)]
-    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), chain_ids, strict=False))
-    person = Person.objects.create(
-        name=record.name,
-        name_key=name_info(record.name).key[:80],
-        sex=record.sex,
-        birth_date=record.birth_date,
-        id_number=record.id_number if record.id_valid else "",
-        phone=record.phone,
-        source=Person.Source.SENT_DOWN,
-        **chain,
-    )
+    record = _fields_record({"name": row.name, **row.fields}, row_number=row.row_number, as_of=local_today())
+    chain = chain_to(row.batch.region)
+    person = _unplaced_person(record, chain)
+    person.save()
     Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + 1)
-    row.person = person
-    row.decision = ListRow.Decision.NEW
-    row.decided_by = actor
-    row.decided_at = now()
-    row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
-    audit_log(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        object_type="list_row",
-        object_id=row.pk,
-        detail={"decision": "new", "person": person.pk, "by": "review"},
-    )
-    return row
+    return _review_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.NEW)

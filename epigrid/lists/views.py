@@ -10,7 +10,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, requires, scoped
-from epigrid.lib.masking import mask_id_number, mask_phone
 from epigrid.lists import selectors
 from epigrid.lists.files import ListFileError
 from epigrid.lists.forms import ListUploadForm, MappingForm
@@ -67,23 +66,13 @@ def batch_detail(request: ScopedRequest, batch_id: int) -> HttpResponse:
     context: dict[str, object] = {"batch": batch, "form": form, "sample": batch.summary.get("sample", [])}
     if batch.status == ListBatch.Status.DONE:
         decision = request.GET.get("decision", "")
-        page_text = request.GET.get("page", "1")
-        page = selectors.batch_rows(
-            batch=batch, decision=decision, page=int(page_text) if page_text.isdigit() else 1
-        )
+        page = selectors.batch_rows(batch=batch, decision=decision, page=request.GET.get("page"))
         caps = user.caps
         context.update(
             page=page,
             decision=decision,
             decisions=ListRow.Decision.choices,
-            shown=[
-                (
-                    row,
-                    row.id_number if caps.full_id_number else mask_id_number(row.id_number),
-                    row.phone if caps.full_phone else mask_phone(row.phone),
-                )
-                for row in page
-            ],
+            shown=[(row, *caps.identifiers(row.id_number, row.phone)) for row in page],
         )
     if request.htmx and batch.status in (ListBatch.Status.QUEUED, ListBatch.Status.RUNNING):
         return render(request, "lists/batch_detail.html#progress", context)
@@ -94,8 +83,7 @@ def batch_detail(request: ScopedRequest, batch_id: int) -> HttpResponse:
 def review_list(request: ScopedRequest) -> HttpResponse:
     """List the rows waiting for a person to decide who they are."""
     rows = selectors.review_rows_for_user(user=request.user)
-    page_text = request.GET.get("page", "1")
-    page = Paginator(rows, 50).get_page(int(page_text) if page_text.isdigit() else 1)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "lists/review_list.html", {"page": page})
 
 
@@ -119,15 +107,9 @@ def review_row(request: ScopedRequest, row_id: int) -> HttpResponse:
             return redirect("lists:review")
     caps = user.caps
     shown = [
-        (
-            evidence,
-            person,
-            person.id_number if caps.full_id_number else mask_id_number(person.id_number),
-            person.phone if caps.full_phone else mask_phone(person.phone),
-        )
+        (evidence, person, *caps.identifiers(person.id_number, person.phone))
         for evidence, person in candidates
     ]
-    row_id_number = row.id_number if caps.full_id_number else mask_id_number(row.id_number)
-    row_phone = row.phone if caps.full_phone else mask_phone(row.phone)
+    row_id_number, row_phone = caps.identifiers(row.id_number, row.phone)
     context = {"row": row, "shown": shown, "row_id_number": row_id_number, "row_phone": row_phone}
     return render(request, "lists/review_row.html", context)

@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest
 
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
-from epigrid.lib.masking import mask_id_number, mask_phone
 from epigrid.people.models import Person
 from epigrid.regions.models import Household
 from epigrid.regions.scope import scope_for
@@ -30,12 +29,8 @@ class PersonView:
 
 def present(*, person: Person, user: User) -> PersonView:
     """Mask the person's identifiers for the user's role."""
-    caps = user.caps
-    return PersonView(
-        person=person,
-        id_number=person.id_number if caps.full_id_number else mask_id_number(person.id_number),
-        phone=person.phone if caps.full_phone else mask_phone(person.phone),
-    )
+    id_number, phone = user.caps.identifiers(person.id_number, person.phone)
+    return PersonView(person=person, id_number=id_number, phone=phone)
 
 
 def people_in_household(

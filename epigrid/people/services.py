@@ -12,7 +12,7 @@ from epigrid.core.models import AuditEvent, User
 from epigrid.lib.names import pinyin_key
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Level, Region
-from epigrid.regions.services import chain_ids
+from epigrid.regions.services import chain_ids, chain_to
 
 
 def _bump(region_ids: list[int], *, persons: int = 0, households: int = 0) -> None:
@@ -100,8 +100,7 @@ def person_register_unplaced(
     The chain is filled down to ``region``'s level and no further; the household stays empty until a
     grid worker finds them. Counts are kept for the regions that are known.
     """
-    ids = region.depth_ids[: min(region.level, Level.GRID)]
-    chain = dict(zip(("district_id", "town_id", "village_id", "grid_id"), ids, strict=False))
+    chain = chain_to(region)
     person = Person.objects.create(
         name=name,
         name_key=pinyin_key(name)[:80],
@@ -119,6 +118,6 @@ def person_register_unplaced(
         object_type="person",
         object_id=person.pk,
         region_path=region.path,
-        detail={"source": source, "placed_to_level": len(ids)},
+        detail={"source": source, "placed_to_level": len(chain)},
     )
     return person

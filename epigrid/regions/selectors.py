@@ -62,8 +62,14 @@ def region_children(*, region: Region) -> list[ChildRow]:
     return [ChildRow(region=c, child_count=grand.get(c.id, 0)) for c in children]
 
 
-def households_in_grid(*, user: User, grid: Region, page: int, query: str = "") -> Page[Household]:
-    """Return one page of the households of a grid in the user's scope, optionally by address."""
+def households_in_grid(
+    *, user: User, grid: Region, page: str | int | None, query: str = ""
+) -> Page[Household]:
+    """Return one page of the households of a grid in the user's scope, optionally by address.
+
+    ``page`` is taken as the request gives it: ``Paginator.get_page`` turns junk into page 1 and a
+    page past the end into the last.
+    """
     if grid.level != Level.GRID or not scope_for(user).contains(grid):
         raise Http404
     qs = Household.objects.filter(grid=grid).order_by("number")

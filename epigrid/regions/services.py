@@ -135,12 +135,20 @@ def region_counts_rebuild() -> int:
     return len(changed)
 
 
+CHAIN_COLUMNS = ("district_id", "town_id", "village_id", "grid_id")
+
+
+def chain_to(region: Region) -> dict[str, int]:
+    """Return the chain ids down to ``region`` (a 片区 counts as its grid): as far as a row is placed."""
+    ids = region.depth_ids[: min(region.level, Level.GRID)]
+    return dict(zip(CHAIN_COLUMNS, ids, strict=False))
+
+
 def chain_ids(grid: Region) -> dict[str, int]:
     """Return the district/town/village/grid ids a row in ``grid`` carries."""
-    ids = grid.depth_ids
-    if grid.level != Level.GRID or len(ids) != 4:
+    if grid.level != Level.GRID or len(grid.depth_ids) != 4:
         raise ValueError("households and people belong to a grid")
-    return {"district_id": ids[0], "town_id": ids[1], "village_id": ids[2], "grid_id": ids[3]}
+    return chain_to(grid)
 
 
 ERR_IMPORT_INTERNAL = "系统内部错误，未导入任何数据；请联系系统管理员"

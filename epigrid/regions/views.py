@@ -19,13 +19,6 @@ IMPORT_FORMS: dict[str, type[forms_.Form]] = {
 }
 
 
-def _int(value: str | None, default: int = 1) -> int:
-    try:
-        return max(1, int(value or default))
-    except ValueError:
-        return default
-
-
 @scoped
 def region_detail(request: ScopedRequest, region_id: int) -> HttpResponse:
     """Show a region with its children and their counts; a grid shows its households."""
@@ -42,7 +35,7 @@ def region_detail(request: ScopedRequest, region_id: int) -> HttpResponse:
         context["page"] = selectors.households_in_grid(
             user=user,
             grid=region,
-            page=_int(request.GET.get("page")),
+            page=request.GET.get("page"),
             query=query,
         )
         context["q"] = query

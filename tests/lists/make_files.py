@@ -2,7 +2,8 @@
 
 openpyxl cannot write .xls, so ``xls`` assembles a minimal BIFF8 workbook stream and ``cfb`` wraps
 streams in a minimal compound file (MS-CFB version 3, one FAT sector), enough for calamine to read and
-for the sniffer to see an encrypted Office file.
+for the sniffer to see an encrypted Office file. The end of the module holds the sample department
+list that the reader tests share.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import struct
 from collections.abc import Sequence
 from datetime import date
 
+import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+
+from epigrid.lists.files import ListFileError
+from epigrid.lists.reader import read_list
 
 Cell = object
 Rows = Sequence[Sequence[Cell]]
@@ -239,3 +244,39 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, data in files.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+# --- a department's list, shared by the reader tests --------------------------------------------
+
+LIMIT = 1024 * 1024
+TITLE = "XX区教育局反馈武汉返XX人员名单（第2批）"
+FILED_BY = "填报单位：XX区教育局"
+HEADER = ["序号", "姓名", "身份证号码", "联系电话", "现住址", "返回日期", "备注"]
+ZHANG = [1, "张三", ID_ZHANG, "13800138000", "幸福小区3栋", "2020-01-23", ""]
+LI = [2, "李四", ID_LI, "13900139000", "和平村5组", "2020-01-24", "已隔离"]
+WANG = [3, "王五", ID_WANG, "13700137000", "和平村6组", "2020-01-25", ""]
+
+
+def refused(content: bytes, filename: str = "名单.xlsx", max_bytes: int = LIMIT) -> str:
+    with pytest.raises(ListFileError) as caught:
+        read_list(content, filename, max_bytes=max_bytes)
+    return caught.value.message
+
+
+def department_sheet() -> list[Sequence[object]]:
+    """Return a list as a department sends it: title, blank, 填报单位 line, header, rows, total, footer."""
+    return [
+        [TITLE],
+        [],
+        [FILED_BY, "", "", "", "填报日期：2020年1月28日"],
+        HEADER,
+        ZHANG,
+        [],
+        LI,
+        WANG,
+        ["合计", "", "", "", "", "", "3人"],
+        [],
+        ["填报人：赵六  审核人：钱七  联系电话：0551-12345678"],
+        [],
+        [],
+    ]

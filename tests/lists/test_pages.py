@@ -102,3 +102,9 @@ def test_done_batch_rows_can_be_filtered_by_decision(world):
         world.zhang.name
         not in _client(world.hq).get(url, {"decision": "new"}).content.decode().split("<tbody>")[-1]
     )
+
+
+def test_junk_page_numbers_on_list_pages(world):
+    client = _client(world.hq)
+    assert client.get(reverse("lists:detail", args=[world.hq_batch.pk]), {"page": "x"}).status_code == 200
+    assert client.get(reverse("lists:review"), {"page": "9999"}).status_code == 200

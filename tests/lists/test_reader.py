@@ -33,40 +33,7 @@ from epigrid.lists.reader import (
     read_list,
 )
 from tests.lists import make_files as mf
-
-LIMIT = 1024 * 1024
-TITLE = "XX区教育局反馈武汉返XX人员名单（第2批）"
-FILED_BY = "填报单位：XX区教育局"
-HEADER = ["序号", "姓名", "身份证号码", "联系电话", "现住址", "返回日期", "备注"]
-ZHANG = [1, "张三", mf.ID_ZHANG, "13800138000", "幸福小区3栋", "2020-01-23", ""]
-LI = [2, "李四", mf.ID_LI, "13900139000", "和平村5组", "2020-01-24", "已隔离"]
-WANG = [3, "王五", mf.ID_WANG, "13700137000", "和平村6组", "2020-01-25", ""]
-
-
-def refused(content: bytes, filename: str = "名单.xlsx", max_bytes: int = LIMIT) -> str:
-    with pytest.raises(ListFileError) as caught:
-        read_list(content, filename, max_bytes=max_bytes)
-    return caught.value.message
-
-
-def department_sheet() -> list[Sequence[object]]:
-    """Return a list as a department sends it: title, blank, 填报单位 line, header, rows, total, footer."""
-    return [
-        [TITLE],
-        [],
-        [FILED_BY, "", "", "", "填报日期：2020年1月28日"],
-        HEADER,
-        ZHANG,
-        [],
-        LI,
-        WANG,
-        ["合计", "", "", "", "", "", "3人"],
-        [],
-        ["填报人：赵六  审核人：钱七  联系电话：0551-12345678"],
-        [],
-        [],
-    ]
-
+from tests.lists.make_files import FILED_BY, HEADER, LI, LIMIT, TITLE, ZHANG, department_sheet, refused
 
 # --- Header, title and batch ----------------------------------------------------------------------
 

@@ -113,3 +113,11 @@ def test_person_page_writes_dates_the_chinese_way(world):
     body = _client(world.village_leader).get(reverse("people:detail", args=[world.zhang.pk])).content.decode()
     birth = world.zhang.birth_date
     assert f"{birth.year}年{birth.month}月{birth.day}日" in body
+
+
+@pytest.mark.parametrize("page", ["abc", "-1", "99999", ""])
+def test_junk_page_numbers_give_a_page_not_an_error(world, page):
+    client = _client(world.grid_worker_a)
+    response = client.get(reverse("regions:detail", args=[world.grid_a.pk]), {"page": page})
+    assert response.status_code == 200
+    assert "甲村一组1号" in response.content.decode()
