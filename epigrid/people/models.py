@@ -87,6 +87,17 @@ class Person(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set when an officer merges this record into the one that stays (epigrid.lists.merge): the
+    # record is kept so the merge can be undone, but every page and count skips it.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("已合并至"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("人员")
