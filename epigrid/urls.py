@@ -3,6 +3,7 @@ from django.views.i18n import set_language
 
 from epigrid.core import views as core_views
 from epigrid.core.access import public
+from epigrid.lists import merge_views
 from epigrid.lists import views as list_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -39,6 +40,9 @@ lists_patterns = (
         path("<int:batch_id>/", list_views.batch_detail, name="detail"),
         path("review/", list_views.review_list, name="review"),
         path("rows/<int:row_id>/", list_views.review_row, name="review_row"),
+        path("rows/<int:row_id>/move/", merge_views.row_move, name="row_move"),
+        path("merge/<int:person_id>/", merge_views.merge_person, name="merge_person"),
+        path("merges/<int:merge_id>/undo/", merge_views.unmerge, name="unmerge"),
     ],
     "lists",
 )

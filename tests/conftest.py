@@ -16,7 +16,7 @@ import pytest
 
 from epigrid.core.models import User
 from epigrid.core.roles import Role
-from epigrid.lists.models import ListBatch, ListRow, ListSource
+from epigrid.lists.models import ListBatch, ListRow, ListSource, PersonMerge
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Level, Region, RegionImport
 from tests import factories as f
@@ -52,6 +52,20 @@ class World:
     hq_import: RegionImport  # an upload by the HQ user
     hq_batch: ListBatch  # a department list sent to the district
     hq_review_row: ListRow  # a row of it waiting for review, 张伟 its candidate
+
+    @property
+    def hq_merge(self) -> PersonMerge:
+        """A merge by HQ of an unplaced duplicate of 张伟 into 张伟 (made on first use only)."""
+        from epigrid.lists.merge import person_merge
+        from epigrid.people.services import person_register_unplaced
+
+        merge = PersonMerge.objects.filter(kept=self.zhang).first()
+        if merge is None:
+            twin = person_register_unplaced(
+                actor=None, region=self.district, name="张伟", source=Person.Source.SENT_DOWN
+            )
+            merge = person_merge(actor=self.hq, kept=self.zhang, absorbed=twin)
+        return merge
 
     def personas(self) -> dict[str, User]:
         return {

@@ -33,6 +33,8 @@ class Capabilities:
     grants: frozenset[str] = frozenset()
     # Departments send name lists; HQ and towns receive them from departments that have no account.
     upload_lists: bool = False
+    # Merging two records into one (and undoing it) is a town's or HQ's decision, never a grid's.
+    merge_people: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -53,10 +55,12 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
         grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
-        upload_lists=True,
+        upload_lists=True, merge_people=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
-    Role.TOWN_OFFICER: Capabilities(True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True),
+    Role.TOWN_OFFICER: Capabilities(
+        True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True
+    ),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
     Role.GRID_WORKER: Capabilities(True, False, True, False, False),

@@ -113,3 +113,47 @@ class ListRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.row_number}"
+
+
+class PersonMerge(TimeStamped):
+    """Two records found to be one person: ``absorbed`` was folded into ``kept``, and can come back.
+
+    ``moved`` names every row that was repointed from the absorbed record to the kept one (per model,
+    by primary key) and ``filled`` the blank fields of the kept record that the absorbed one filled,
+    so an undo puts back exactly what the merge changed and nothing an officer did since.
+    """
+
+    kept = models.ForeignKey(Person, verbose_name=_("保留人员"), on_delete=models.PROTECT, related_name="+")
+    absorbed = models.ForeignKey(
+        Person, verbose_name=_("并入人员"), on_delete=models.PROTECT, related_name="+"
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("合并人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("合并原因"), max_length=200, blank=True)
+    moved = models.JSONField(_("转移的记录"), default=dict, blank=True)
+    filled = models.JSONField(_("补全的字段"), default=dict, blank=True)
+    undone_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤销人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("人员合并")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["kept"], name="person_merge_kept_idx"),
+            models.Index(fields=["absorbed"], name="person_merge_absorbed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.kept_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None

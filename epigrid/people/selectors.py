@@ -44,7 +44,7 @@ def people_in_household(
     """
     if not scope_for(user).covers(household):
         raise Http404
-    members = list(Person.objects.filter(household=household).order_by("id"))
+    members = list(Person.objects.filter(household=household, merged_into__isnull=True).order_by("id"))
     audit_log(
         actor=user,
         action=AuditEvent.Action.READ,

@@ -116,7 +116,9 @@ def region_counts_rebuild() -> int:
     households: dict[int, int] = {}
     for column in LEVEL_FIELD.values():
         for region_id, n in (
-            Person.objects.values_list(column).annotate(n=Count("id")).values_list(column, "n")
+            Person.objects.filter(merged_into__isnull=True)
+            .values_list(column)
+            .annotate(n=Count("id")).values_list(column, "n")
         ):
             persons[region_id] = n
         for region_id, n in (
