@@ -18,6 +18,8 @@ EpiGrid commands:
                      create the local SQLite database, load the demo district, run web server + worker
   epigrid serve      run the production web server (granian, WSGI)
   epigrid worker     run the background task worker (django-tasks-db)
+  epigrid api-token create --user NAME --name WHAT | list | revoke ID
+                     personal API tokens for machine clients (the token is printed once)
   epigrid <django command> ...   any Django management command (migrate, createsuperuser, ...)
 """
 
@@ -141,11 +143,15 @@ def demo(argv: list[str]) -> int:
 
 
 COMMANDS = {"demo": demo, "serve": serve, "worker": worker}
+# Spellings of Django commands whose module name cannot hold a hyphen.
+ALIASES = {"api-token": "api_token"}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
+    if args and args[0] in ALIASES:
+        args[0] = ALIASES[args[0]]
     if args and args[0] in COMMANDS:
         return COMMANDS[args[0]](args[1:])
     if not args or args[0] in ("help", "-h", "--help"):
