@@ -45,6 +45,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "EPIGRID_WEB_WORKERS": ("2", "web server worker processes for `epigrid serve`"),
     "EPIGRID_WEB_THREADS": ("4", "threads per web worker"),
     "EPIGRID_LOG_LEVEL": ("INFO", "DEBUG, INFO, WARNING or ERROR"),
+    "EPIGRID_OUTBREAK_AREAS": (
+        "湖北",
+        "comma-separated provinces or cities counted as the outbreak area (transit included)",
+    ),
 }
 
 
@@ -71,6 +75,7 @@ class Config:
     web_workers: int
     web_threads: int
     log_level: str
+    outbreak_areas: list[str]
 
 
 def _env(name: str, environ: dict[str, str]) -> str:
@@ -226,4 +231,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         web_workers=_int("EPIGRID_WEB_WORKERS", env, 2, 1, 64),
         web_threads=_int("EPIGRID_WEB_THREADS", env, 4, 1, 256),
         log_level=log_level,
+        outbreak_areas=_list("EPIGRID_OUTBREAK_AREAS", env, ["湖北"]),
     )

@@ -19,6 +19,7 @@ except config.ConfigError as exc:
 BASE_DIR = config.BASE_DIR
 DATA_DIR = CONFIG.data_dir
 EPIGRID_MODE = CONFIG.mode
+EPIGRID_OUTBREAK_AREAS = CONFIG.outbreak_areas
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = ["testserver", *CONFIG.allowed_hosts] if CONFIG.mode == "test" else CONFIG.allowed_hosts
@@ -37,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    # Serves Swagger UI's script and style from the wheel's static files instead of a CDN (/api/v1/docs).
+    "ninja",
 ]
 
 MIDDLEWARE = [

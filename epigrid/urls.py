@@ -3,7 +3,7 @@ from django.views.i18n import set_language
 
 from epigrid.core import views as core_views
 from epigrid.core.access import public
-from epigrid.lists import merge_views
+from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -39,6 +39,7 @@ lists_patterns = (
         path("", list_views.batch_list, name="list"),
         path("<int:batch_id>/", list_views.batch_detail, name="detail"),
         path("review/", list_views.review_list, name="review"),
+        path("counts/", counts_views.counts, name="counts"),
         path("rows/<int:row_id>/", list_views.review_row, name="review_row"),
         path("rows/<int:row_id>/move/", merge_views.row_move, name="row_move"),
         path("merge/<int:person_id>/", merge_views.merge_person, name="merge_person"),

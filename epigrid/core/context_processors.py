@@ -16,6 +16,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     caps = user.caps
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
     nav.append((reverse("lists:list"), _("部门名单")))
+    nav.append((reverse("lists:counts"), _("返乡统计")))
     if caps.manage_staff:
         nav.append((reverse("staff:list"), _("账号")))
     if caps.manage_regions:
