@@ -11,13 +11,16 @@ Other district 外区 (420188) ── 外镇 ── 外村 ── 外村第1网�
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
 
 import pytest
+from django.utils import timezone
 
 from epigrid.core.models import User
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow, ListSource, PersonMerge
-from epigrid.people.models import Person
+from epigrid.people.models import Person, Screening
 from epigrid.regions.models import Household, Level, Region, RegionImport
 from tests import factories as f
 
@@ -66,6 +69,18 @@ class World:
             )
             merge = person_merge(actor=self.hq, kept=self.zhang, absorbed=twin)
         return merge
+
+    @cached_property
+    def screening_a1(self) -> Screening:
+        """A visit of household 甲1 by grid_a (built on first use: most tests never need it)."""
+        from epigrid.people.screening import EntryInput, screening_record
+
+        return screening_record(
+            actor=self.grid_worker_a,
+            household=self.hh_a1,
+            visited_at=timezone.now(),
+            entries=[EntryInput(key="p", person_id=self.zhang.pk, temperature=Decimal("36.5"))],
+        ).screening
 
     def personas(self) -> dict[str, User]:
         return {

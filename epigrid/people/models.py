@@ -1,13 +1,16 @@
-"""The person registry (the registry issue extends it: normalization keys, travel, screening)."""
+"""The person registry, travel records and door-to-door screening (入户摸排) visits."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.models import TimeStamped
-from epigrid.regions.models import Household, Region
+from epigrid.regions.models import Household, Region, RegionChain
 
 
 def _chain_copy() -> models.ForeignKey[Region | None, Region | None]:
@@ -155,3 +158,143 @@ class TravelRecord(TimeStamped):
     def outbreak_related(self) -> bool:
         """Tell whether the journey counts as 'from the outbreak area' (含途经)."""
         return self.from_outbreak_area or self.via_outbreak_area
+
+
+class Symptom(models.TextChoices):
+    """Symptoms asked about at the door and in health checks (2020 protocol wording)."""
+
+    FEVER = "fever", _("发热")
+    COUGH = "cough", _("咳嗽")
+    FATIGUE = "fatigue", _("乏力")
+    SORE_THROAT = "sore_throat", _("咽痛")
+    SHORT_BREATH = "short_breath", _("气促")
+    DIARRHOEA = "diarrhoea", _("腹泻")
+    SMELL_TASTE = "smell_taste", _("嗅觉味觉减退")
+
+
+class Measure(models.TextChoices):
+    """What the visiting worker did about the household."""
+
+    INFORMED = "informed", _("告知防控要求")
+    REGISTERED = "registered", _("登记")
+    HOME_ISOLATION = "home_isolation", _("居家隔离")
+    HEALTH_MONITORING = "health_monitoring", _("健康监测")
+    FEVER_CLINIC = "fever_clinic", _("送发热门诊")
+    REPORTED = "reported", _("上报村/镇")
+
+
+# The accepted temperature range of a reading (axillary, °C): outside it the reading is a typo.
+TEMPERATURE_MIN = Decimal("34.0")
+TEMPERATURE_MAX = Decimal("43.0")
+# Axillary temperature at or above this is a fever (most 2020 forms say >= 37.3 °C). The visit stores
+# its verdict (ScreeningEntry.fever), so a later change of threshold does not rewrite past visits.
+FEVER_THRESHOLD = Decimal("37.3")
+
+
+class Screening(RegionChain, TimeStamped):
+    """One door-to-door visit (入户摸排) of a household: who lives there, who was found, what was done.
+
+    Written only by ``people.screening.screening_record``. The region chain is the household's, copied
+    so that a region's visits are one indexed equality, like people. ``idempotency_key`` comes from the
+    form: a phone that submits twice (a double tap, a resend on a bad connection) records one visit.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("户"),
+        on_delete=models.PROTECT,
+        related_name="screenings",
+        db_index=False,  # screening_household_idx starts with it
+    )
+    visited_at = models.DateTimeField(_("摸排时间"))
+    visited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("排查人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    measures = models.JSONField(_("采取措施"), default=list, blank=True)
+    notes = models.TextField(_("备注"), blank=True)
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("入户摸排")
+        ordering = ["-visited_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visited_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="screening_idempotency_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["grid", "visited_at"], name="screening_grid_idx"),
+            models.Index(fields=["village", "visited_at"], name="screening_village_idx"),
+            models.Index(fields=["town", "visited_at"], name="screening_town_idx"),
+            models.Index(fields=["district", "visited_at"], name="screening_district_idx"),
+            models.Index(fields=["household", "visited_at"], name="screening_household_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.visited_at:%Y-%m-%d %H:%M}"
+
+    def get_measures_display(self) -> list[str]:
+        """Return the measures' labels in the order of ``Measure``."""
+        chosen = set(self.measures)
+        return [str(label) for value, label in Measure.choices if value in chosen]
+
+
+class ScreeningEntry(TimeStamped):
+    """One person seen (or found absent) during a visit: presence, temperature, symptoms, travel."""
+
+    screening = models.ForeignKey(
+        Screening, verbose_name=_("入户摸排"), on_delete=models.CASCADE, related_name="entries"
+    )
+    # No unique (screening, person): a merge repoints entries to the kept person, and two records of
+    # one person met in one visit must still merge. The service lists a person once per visit.
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="screening_entries"
+    )
+    present = models.BooleanField(_("在家"), default=True)
+    whereabouts = models.CharField(_("去向"), max_length=100, blank=True)
+    temperature = models.DecimalField(
+        _("体温"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(TEMPERATURE_MIN), MaxValueValidator(TEMPERATURE_MAX)],
+    )
+    symptoms = models.JSONField(_("症状"), default=list, blank=True)
+    # Set by the service from the temperature and symptoms under the threshold then in force.
+    fever = models.BooleanField(_("发热"), default=False)
+    returnee = models.BooleanField(_("返乡人员"), default=False)
+    travel = models.ForeignKey(
+        TravelRecord,
+        verbose_name=_("行程"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="screening_entries",
+    )
+
+    class Meta:
+        verbose_name = _("摸排人员")
+        ordering = ["screening", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(temperature__isnull=True)
+                | models.Q(temperature__gte=TEMPERATURE_MIN, temperature__lte=TEMPERATURE_MAX),
+                name="screening_entry_temperature_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.screening_id}/{self.person_id}"
+
+    def get_symptoms_display(self) -> list[str]:
+        """Return the symptoms' labels in the order of ``Symptom``."""
+        chosen = set(self.symptoms)
+        return [str(label) for value, label in Symptom.choices if value in chosen]

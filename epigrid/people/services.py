@@ -49,10 +49,15 @@ def person_register(
     id_number: str = "",
     phone: str = "",
     relation: str = "",
+    source: str = Person.Source.REGISTRY,
 ) -> Person:
-    """Add a person to a household, keep the household's head and size, and count them up the chain."""
+    """Add a person to a household, keep the household's head and size, and count them up the chain.
+
+    ``source`` is 自排 (``Person.Source.LOCAL``) for someone a grid worker finds at the door.
+    """
     person = Person.objects.create(
         household=household,
+        source=source,
         name=name,
         name_key=pinyin_key(name)[:80],
         sex=sex,
@@ -78,7 +83,7 @@ def person_register(
         action=AuditEvent.Action.CREATE,
         object_type="person",
         object_id=person.pk,
-        detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"]},
+        detail={"fields": ["name", "sex", "birth_date", "id_number", "phone"], "source": source},
     )
     return person
 
