@@ -107,6 +107,12 @@ def demo(argv: list[str]) -> int:
     from epigrid.demo.accounts import demo_accounts_ensure
 
     accounts = demo_accounts_ensure()
+    from epigrid.core.models import User
+    from epigrid.demo.lists import demo_lists_load
+
+    hq = User.objects.filter(username="hq").first()
+    if hq is not None:
+        demo_lists_load(uploader=hq)
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
