@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from epigrid.core.models import User
 from epigrid.core.roles import Role
+from epigrid.lib.cells import cell_text
 from epigrid.lists.files import ListFileError
 from epigrid.lists.models import ListBatch, ListRow
 from epigrid.lists.services import list_batch_confirm, list_batch_process, list_batch_upload
@@ -95,7 +96,7 @@ class Command(BaseCommand):
         for row in rows.iterator(chunk_size=5_000):
             writer.writerow(
                 [
-                    row.batch.source.name,
+                    cell_text(row.batch.source.name),
                     row.batch.number,
                     row.row_number,
                     row.person_id or "",
