@@ -1,6 +1,7 @@
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from epigrid.api.api import api
 from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
@@ -61,4 +62,5 @@ urlpatterns = [
     path("people/", include(people_patterns)),
     path("staff/", include(staff_patterns)),
     path("lists/", include(lists_patterns)),
+    path("api/v1/", api.urls),
 ]

@@ -26,7 +26,7 @@ def test_reviewer_sees_the_row_beside_its_candidate_and_links_them(world):
     client = _client(world.hq)
     url = reverse("lists:review_row", args=[world.hq_review_row.pk])
     page = client.get(url).content.decode()
-    assert "张玮" in page and "张伟" in page and "same_pinyin" in page
+    assert "张玮" in page and "张伟" in page and "同音" in page
     response = client.post(url, {"action": str(world.zhang.pk)})
     assert response.status_code == 302
     row = ListRow.objects.get(pk=world.hq_review_row.pk)
