@@ -6,6 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
+from epigrid.people import screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
 from epigrid.regions import views as region_views
@@ -24,6 +25,18 @@ people_patterns = (
         path("households/<int:household_id>/", people_views.household_detail, name="household"),
     ],
     "people",
+)
+
+screenings_patterns = (
+    [
+        path("", screening_views.screening_home, name="home"),
+        path("regions/<int:region_id>/", screening_views.screening_list, name="list"),
+        path("<int:screening_id>/", screening_views.screening_detail, name="detail"),
+        path("households/<int:household_id>/new/", screening_views.screening_new, name="new"),
+        path("households/<int:household_id>/lookup/", screening_views.screening_lookup, name="lookup"),
+        path("households/<int:household_id>/row/", screening_views.screening_row, name="row"),
+    ],
+    "screenings",
 )
 
 staff_patterns = (
@@ -60,6 +73,7 @@ urlpatterns = [
     path("audit/", core_views.audit_list, name="audit"),
     path("regions/", include(regions_patterns)),
     path("people/", include(people_patterns)),
+    path("screenings/", include(screenings_patterns)),
     path("staff/", include(staff_patterns)),
     path("lists/", include(lists_patterns)),
     path("api/v1/", api.urls),

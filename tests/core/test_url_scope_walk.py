@@ -23,6 +23,7 @@ PARAMETER_OBJECTS = {
     "staff_id": "grid_worker_a",
     "batch_id": "hq_batch",
     "row_id": "hq_review_row",
+    "screening_id": "screening_a1",
     "merge_id": "hq_merge",
 }
 # Names of people in the test world that the outsider must never see on any page.
