@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1/ (django-ninja): one router module per app; see ``epigrid.api.api``."""

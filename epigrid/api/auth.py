@@ -1,0 +1,53 @@
+"""Who is calling the API: a personal API token (Bearer) or the browser's session (CSRF on writes).
+
+Either way the caller acts as one ``core.User`` with that user's role and scope; handlers read it with
+``epigrid.api.common.actor(request)`` (``request.user`` stays anonymous for a token client).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from epigrid.core.models import User
+from epigrid.core.tokens import api_token_user
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer egt_…``: a token issued by ``epigrid api-token create``."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        # Reimplemented so that a malformed header is never written to the log (the parent logs it
+        # in DEBUG, and it may hold a password or a token).
+        scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return None
+        return self.authenticate(request, secret.strip())
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        return api_token_user(secret=token)
+
+
+class SessionAuth(APIKeyCookie):
+    """The log-in session of the pages; unsafe methods need the CSRF token, as on the pages."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # The CSRF check waits for ``authenticate``: an anonymous caller gets 401, not a CSRF 403.
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = getattr(request, "user", None)
+        if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
+            return None
+        if self.csrf and check_csrf(request) is not None:
+            raise HttpError(403, _("CSRF 校验失败：请在请求头 X-CSRFToken 中带上 csrftoken Cookie 的值"))
+        return user
+
+
+AUTH = [TokenAuth(), SessionAuth()]

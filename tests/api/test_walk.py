@@ -1,0 +1,135 @@
+"""Walk every API operation from the OpenAPI schema: anonymous callers get 401, callers from another
+district get 403 or 404 on every id of this one, and nobody sees a foreign name or changes anything.
+
+A new operation is picked up automatically; one whose path parameter is unknown here fails loudly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from epigrid.api.api import EpiGridAPI
+from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
+from epigrid.core.roles import Role
+from epigrid.lists.models import ListBatch, ListRow
+from tests import factories as f
+from tests.api.conftest import API, session_client, token_client
+from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
+
+# Operations that take no id: they answer a caller from elsewhere with that caller's own (empty) data.
+LISTINGS = {
+    "/api/v1/regions",
+    "/api/v1/persons",
+    "/api/v1/lists/sources",
+    "/api/v1/lists/batches",
+    "/api/v1/lists/review",
+}
+
+
+def _operations() -> list[tuple[str, str]]:
+    from epigrid.api.api import api
+
+    schema = api.get_openapi_schema()
+    return [(method.upper(), route) for route, item in schema["paths"].items() for method in item]
+
+
+def _url(route: str, world) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in PARAMETER_OBJECTS, (
+            f"add {name!r} to PARAMETER_OBJECTS in tests/core/test_url_scope_walk.py"
+        )
+        return str(getattr(world, PARAMETER_OBJECTS[name]).pk)
+
+    return re.sub(r"\{(\w+)\}", fill, route)
+
+
+def _call(client: Client, method: str, url: str, world):
+    if method == "GET":
+        return client.get(url)
+    if url.endswith("/lists/batches"):
+        data = {
+            "source": "区卫健局",
+            "region_id": world.district.pk,
+            "file": SimpleUploadedFile("a.csv", "姓名\n张三\n".encode()),
+        }
+        return client.post(url, data)
+    body = {"person_id": world.zhang.pk} if url.endswith("/link") else {}
+    return client.generic(method, url, data=json.dumps(body), content_type="application/json")
+
+
+def _state(world) -> tuple[object, ...]:
+    return (
+        ListRow.objects.get(pk=world.hq_review_row.pk).decision,
+        ListBatch.objects.get(pk=world.hq_batch.pk).status,
+        ListBatch.objects.count(),
+    )
+
+
+def test_the_schema_lists_every_operation_with_security():
+    from epigrid.api.api import api
+
+    schema = api.get_openapi_schema()
+    operations = [op for item in schema["paths"].values() for op in item.values()]
+    assert len(operations) >= 14
+    assert all(op.get("security") for op in operations)
+
+
+@pytest.mark.parametrize(("method", "route"), _operations())
+def test_anonymous_gets_401(world, method, route):
+    response = _call(Client(), method, _url(route, world), world)
+    assert response.status_code == 401
+    assert all(name not in response.content.decode() for name in FOREIGN_NAMES)
+
+
+@pytest.mark.parametrize("how", ["session", "token"])
+@pytest.mark.parametrize(("method", "route"), _operations())
+def test_other_district_gets_nothing(world, method, route, how):
+    # An HQ of another district may upload and write, so a write reaches the scope check.
+    other_hq = f.user("other_hq", Role.DISTRICT_HQ, world.other_district)
+    before = _state(world)
+    for user in (world.outsider, other_hq):
+        client = session_client(user) if how == "session" else token_client(user)
+        response = _call(client, method, _url(route, world), world)
+        body = response.content.decode()
+        if route in LISTINGS and method == "GET":
+            assert response.status_code == 200
+        else:
+            assert response.status_code in (403, 404), (user, response.status_code, body)
+        assert all(name not in body for name in FOREIGN_NAMES), body
+    assert _state(world) == before
+
+
+def test_an_operation_without_auth_is_not_declared_so_the_middleware_refuses_it():
+    from ninja import Router
+
+    router = Router()
+
+    @router.get("/open", auth=None)
+    def open_view(request):
+        return {}
+
+    @router.get("/closed")
+    def closed_view(request):
+        return {}
+
+    api = EpiGridAPI(urls_namespace="walk-test", auth=lambda request: None)
+    api.add_router("", router)
+    patterns, _app, _ns = api.urls
+    declared = {p.name: getattr(p.callback, ACCESS_ATTR, None) for p in patterns if hasattr(p, "name")}
+    assert declared["open_view"] is None
+    assert declared["closed_view"] == SCOPED
+    assert declared["openapi-json"] == declared["openapi-view"] == PUBLIC
+
+
+def test_api_views_are_all_declared(world):
+    from tests.core.test_url_scope_walk import _patterns
+
+    api_routes = [(route, p) for route, p in _patterns() if route.startswith(API.lstrip("/"))]
+    assert len(api_routes) >= 15
+    assert all(getattr(p.callback, ACCESS_ATTR, None) in (PUBLIC, SCOPED) for _route, p in api_routes)
