@@ -7,6 +7,7 @@ from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
 from epigrid.people import screening_views
+from epigrid.people import registry_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
 from epigrid.regions import views as region_views
@@ -23,6 +24,10 @@ people_patterns = (
     [
         path("<int:person_id>/", people_views.person_detail, name="detail"),
         path("households/<int:household_id>/", people_views.household_detail, name="household"),
+        path("households/<int:household_id>/place/", registry_views.household_place, name="household_place"),
+        path("<int:person_id>/cadre/", registry_views.person_cadre, name="cadre"),
+        path("search/", registry_views.search, name="search"),
+        path("unplaced/", registry_views.unplaced, name="unplaced"),
     ],
     "people",
 )

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from epigrid.core.access import ScopedRequest, scoped
+from epigrid.people.placement import cadre_choices
 from epigrid.people.selectors import people_in_household, person_get_for_user
 from epigrid.regions.selectors import household_get_for_user, region_ancestors
 
@@ -16,9 +17,9 @@ def person_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
     view = person_get_for_user(user=request.user, person_id=person_id, request=request)
     grid = view.person.place
     ancestors = [*region_ancestors(region=grid, user=request.user), grid]
-    return render(
-        request, "people/person_detail.html", {"view": view, "ancestors": ancestors, "region": grid}
-    )
+    cadres = cadre_choices(person=view.person) if request.user.caps.can_write else []
+    context = {"view": view, "ancestors": ancestors, "region": grid, "cadres": cadres}
+    return render(request, "people/person_detail.html", context)
 
 
 @scoped
