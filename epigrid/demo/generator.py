@@ -53,6 +53,7 @@ from epigrid.demo.households import (
     _has_phone,
     _members,
 )
+from epigrid.demo.screenings import demo_screenings_create
 from epigrid.lib.idcard import make_id
 from epigrid.lib.names import pinyin_key
 from epigrid.people.models import Person
@@ -391,6 +392,7 @@ def generate(
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Region, Household, Person]):
                 cursor.execute(sql)
+        demo_screenings_create(district_id=region_base, seed=seed, now=now)
         counts = {"regions": len(plan.regions), "households": household_writer.written,
                   "people": person_writer.written}  # fmt: skip
         # Fresh statistics, so the planners see a million rows before the first page is served.
