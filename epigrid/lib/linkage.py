@@ -25,6 +25,7 @@ RULE_SCORE = "score"
 RULE_ID_EQUAL = "id_equal"
 RULE_ID_CONFLICT = "id_conflict"
 RULE_NAME_CONFLICT = "name_conflict"
+RULE_UNIQUE_NAME = "unique_name"
 
 FIELDS = ("id_number", "name", "birth", "sex", "phone", "address")
 
@@ -37,6 +38,9 @@ REVIEW_THRESHOLD = 14.0
 # Lowest rapidfuzz token_set_ratio (0-100) at which two addresses count as similar: one
 # building number or a one-character slip in a community name stays above it.
 ADDRESS_SIMILAR_RATIO = 75.0
+# Tokens an address needs to name one door: 小区 栋 单元 室, or 村 组 号.
+EXACT_ADDRESS_TOKENS = 3
+_DOOR_SUFFIXES = ("室", "号", "户")
 
 
 class IdAgreement(StrEnum):
@@ -81,8 +85,9 @@ class PhoneAgreement(StrEnum):
 
 
 class AddressAgreement(StrEnum):
-    """How two normalised addresses agree: containment, then token_set_ratio bands."""
+    """How two normalised addresses agree: equal to the door, containment, then token_set_ratio bands."""
 
+    EXACT = "exact"
     SAME = "same"
     SIMILAR = "similar"
     DIFFERENT = "different"
@@ -133,9 +138,12 @@ PHONE_M_U = {
     PhoneAgreement.MISSING: (1.0, 1.0),
 }
 ADDRESS_M_U = {
-    AddressAgreement.SAME: (0.50, 0.01),  # lists give the current address, the registry 户籍
-    AddressAgreement.SIMILAR: (0.25, 0.10),
-    AddressAgreement.DIFFERENT: (0.25, 0.89),
+    # Equal down to the door (小区 栋 单元 室, 村 组 号): one household of ~3 in a million people;
+    # u raised for dormitories and rented rooms shared by several households.
+    AddressAgreement.EXACT: (0.40, 1e-5),
+    AddressAgreement.SAME: (0.20, 0.01),  # one stops at the building the other continues
+    AddressAgreement.SIMILAR: (0.15, 0.10),
+    AddressAgreement.DIFFERENT: (0.25, 0.88),
     AddressAgreement.MISSING: (1.0, 1.0),
 }
 
@@ -418,11 +426,20 @@ def compare_phone(a: str, b: str) -> PhoneAgreement:
     return PhoneAgreement.DIFFERENT
 
 
+def _names_a_door(address: str) -> bool:
+    """Tell whether a normalised address goes down to one door (幸福社区 3栋 2单元 301室, 3组 5号)."""
+    tokens = address.split()
+    last = tokens[-1] if tokens else ""
+    return len(tokens) >= EXACT_ADDRESS_TOKENS and (last.endswith(_DOOR_SUFFIXES) or last.isdigit())
+
+
 def compare_address(a: str, b: str) -> AddressAgreement:
     """Grade two normalised addresses: token subset, then token-set similarity."""
     if not a or not b:
         return AddressAgreement.MISSING
     tokens_a, tokens_b = set(a.split()), set(b.split())
+    if tokens_a == tokens_b and _names_a_door(a):
+        return AddressAgreement.EXACT
     # A list often stops at the community or building that the registry continues
     # (幸福社区 3栋 vs 幸福社区 3栋 2单元 301室), so containment counts as the same address.
     if tokens_a <= tokens_b or tokens_b <= tokens_a:
@@ -432,24 +449,47 @@ def compare_address(a: str, b: str) -> AddressAgreement:
     return AddressAgreement.DIFFERENT
 
 
-def score(a: Record, b: Record, weights: Weights = DEFAULT_WEIGHTS) -> Comparison:
-    """Compare two records field by field and decide whether they are one person."""
+def unique_name_weight(population: int) -> float:
+    """Return the weight of an exact name that only one person of ``population`` carries.
+
+    A term-frequency adjustment (Fellegi-Sunter with u = the name's frequency): a name held by one
+    person in a million says far more than 张伟. Never below the fixed weight of an exact name.
+    """
+    m, _ = NAME_M_U[NameAgreement.EXACT]
+    return (
+        max(DEFAULT_WEIGHTS.name[NameAgreement.EXACT], round(log2(m * population), 2)) if population else 0.0
+    )
+
+
+def score(
+    a: Record, b: Record, weights: Weights = DEFAULT_WEIGHTS, *, unique_name_among: int = 0
+) -> Comparison:
+    """Compare two records field by field and decide whether they are one person.
+
+    ``unique_name_among``: the size of the population in which ``b`` is the only person of that
+    exact name (and sex); the name then weighs by its rarity (``unique_name_weight``).
+    """
     id_level = compare_id(a, b)
     name_level = name_similarity(a.name, b.name)
     birth_level = compare_birth(a, b)
     sex_level = compare_sex(a.sex, b.sex)
     phone_level = compare_phone(a.phone, b.phone)
     address_level = compare_address(a.address, b.address)
+    name_weight = weights.name[name_level]
+    rule = RULE_SCORE
+    if unique_name_among and name_level is NameAgreement.EXACT and sex_level is not SexAgreement.DIFFERENT:
+        unique = unique_name_weight(unique_name_among)
+        if unique > name_weight:
+            name_weight, rule = unique, RULE_UNIQUE_NAME
     total = (
         weights.id_number[id_level]
-        + weights.name[name_level]
+        + name_weight
         + weights.birth[birth_level]
         + weights.sex[sex_level]
         + weights.phone[phone_level]
         + weights.address[address_level]
     )
     decision = MATCH if total >= MATCH_THRESHOLD else REVIEW if total >= REVIEW_THRESHOLD else NON_MATCH
-    rule = RULE_SCORE
     if a.id_valid and b.id_valid:
         # Two checked numbers settle the question; the weights stay in the evidence so
         # that a DIFFERENT name on an equal number is still shown to the reviewer.
