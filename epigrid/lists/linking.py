@@ -9,7 +9,7 @@ the database and writes the decisions.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +20,7 @@ from epigrid.lib.linkage import (
     Comparison,
     Record,
     id_keys,
+    normalize_address,
     phone_keys,
     score,
 )
@@ -42,7 +43,7 @@ class RegistryPerson:
     id: int
     name: str
     id_number: str
-    birth_date: date | None
+    birth_date: date | str | None  # a date, or its ISO text as SQLite returns it
     sex: str
     phone: str
     address: str = ""
@@ -68,6 +69,8 @@ def person_record(person: RegistryPerson) -> Record:
     """
     info = name_info(person.name)
     birth = person.birth_date
+    if isinstance(birth, str):  # streamed from SQLite as ISO text (services._registry)
+        birth = date.fromisoformat(birth)
     return Record(
         id=person.id,
         name=info.normalized,
@@ -78,7 +81,7 @@ def person_record(person: RegistryPerson) -> Record:
         birth_year=birth.year if birth else None,
         sex=person.sex,
         phone=person.phone,
-        address=person.address,
+        address=normalize_address(person.address) if person.address else "",
     )
 
 
@@ -143,7 +146,9 @@ class ListIndex:
         # Best comparisons per row, as (total, person id, comparison); kept short.
         self.best: dict[int, list[tuple[float, int, Comparison]]] = defaultdict(list)
 
-    def probe_row(self, pk: int, name: str, id_number: str, birth: date | None, sex: str, phone: str) -> None:
+    def probe_row(
+        self, pk: int, name: str, id_number: str, birth: date | str | None, sex: str, phone: str
+    ) -> None:
         """Score one streamed registry row against every list row sharing an identifier key with it.
 
         Called a million times per import: the row stays a tuple until a key hits.
@@ -182,15 +187,40 @@ class ListIndex:
 
     def probe_by_name(self, person: RegistryPerson) -> None:
         """Score a namesake found through ``name_rows`` against the rows that carry that name."""
-        record = person_record(person)
-        rows = self.name_rows.get(record.name_key)
-        if rows:
-            self._score(person, rows, record)
+        self.probe_namesakes([person], population=0)
 
-    def _score(self, person: RegistryPerson, rows: Iterable[int], record: Record | None = None) -> None:
+    def probe_namesakes(self, people: list[RegistryPerson], *, population: int) -> None:
+        """Score the district's namesakes of the rows without identifiers (every person whose name
+        has the pinyin key of such a row), with their household address.
+
+        A row's name weighs by its rarity when exactly one of the ``population`` people carries it
+        (with the row's sex, when the row gives one): that person is then scored with
+        ``unique_name_among``. Common names keep the fixed, lower weight.
+        """
+        records = [person_record(person) for person in people]
+        by_name = Counter(record.name for record in records)
+        by_name_sex = Counter((record.name, record.sex) for record in records)
+        for person, record in zip(people, records, strict=True):
+            rows = self.name_rows.get(record.name_key)
+            if not rows:
+                continue
+            for row_number in rows:
+                row = self.records[row_number]
+                same = by_name_sex[(record.name, row.sex)] if row.sex else by_name[record.name]
+                unique = population if same == 1 and row.name == record.name else 0
+                self._score(person, (row_number,), record, unique_name_among=unique)
+
+    def _score(
+        self,
+        person: RegistryPerson,
+        rows: Iterable[int],
+        record: Record | None = None,
+        *,
+        unique_name_among: int = 0,
+    ) -> None:
         record = record or person_record(person)
         for row_number in rows:
-            comparison = score(self.records[row_number], record)
+            comparison = score(self.records[row_number], record, unique_name_among=unique_name_among)
             best = self.best[row_number]
             best.append((comparison.total, person.id, comparison))
             if len(best) > KEEP_CANDIDATES:
