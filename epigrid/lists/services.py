@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
-from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Max, Q
 
 from epigrid.core.audit import audit_log
 from epigrid.core.bulk import TableWriter
@@ -16,6 +16,7 @@ from epigrid.core.clock import local_today, now
 from epigrid.core.models import AuditEvent, User
 from epigrid.lib.linkage import Record, make_record
 from epigrid.lib.names import name_info
+from epigrid.lists.columns import FIELD_LABELS
 from epigrid.lists.linking import (
     DECISION_MATCHED,
     DECISION_NEW,
@@ -26,18 +27,42 @@ from epigrid.lists.linking import (
 )
 from epigrid.lists.models import ListBatch, ListRow, ListSource
 from epigrid.lists.reader import ListRowData, read_list
-from epigrid.people.models import Person
-from epigrid.regions.models import Level, Region
+from epigrid.people.models import Person, TravelRecord
+from epigrid.regions.models import Household, Level, Region
 from epigrid.regions.services import chain_to
+
+
+def _max_length(model: type[models.Model], field: str) -> int:
+    length = model._meta.get_field(field).max_length  # type: ignore[union-attr]
+    if not isinstance(length, int):
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return length
+
 
 # A 100,000-row xlsx is about 8 MB; the limit leaves room for wide lists with long addresses.
 MAX_LIST_BYTES = 50 * 1024 * 1024
 WRITE_CHUNK = 2_000
+# A running batch whose progress has not moved for this long lost its worker and may be taken over.
+STALE_AFTER = timedelta(minutes=15)
 
 ERR_NO_NAME = "第{row}行 姓名：为空，无法识别人员"
 ERR_NAME_TOO_LONG = "第{row}行 姓名：超过{limit}个字，不像是姓名"
 NAME_LIMIT = 50  # Person.name's column
 ERR_BATCH_INTERNAL = "系统内部错误，部分行可能未处理；请联系系统管理员"
+ERR_FIELD_TOO_LONG = "第{row}行 {field}：超过{limit}个字，已截断"
+REASON_LIMIT = 200  # ListRow.reason's column
+
+# Text a list row hands on to a model column, and that column's length: a longer value is cut to it,
+# and the row says so, rather than failing the batch on PostgreSQL (SQLite would store it whole).
+FIELD_LIMITS: dict[str, int] = {
+    "id_number": _max_length(ListRow, "id_number"),
+    "phone": _max_length(ListRow, "phone"),
+    "address": _max_length(Household, "address"),
+    "household_address": _max_length(Household, "address"),
+    "origin": _max_length(TravelRecord, "origin"),
+    "transport_no": _max_length(TravelRecord, "transport_no"),
+    "companions": _max_length(TravelRecord, "companions"),
+}
 
 
 def _district_of(region: Region) -> Region:
@@ -157,13 +182,26 @@ def _unplaced_person(record: Record, chain: dict[str, int]) -> Person:
     )
 
 
-def _registry(district: Region) -> Iterator[tuple[int, str, str, date | None, str, str]]:
-    """Stream the district's people in the columns linkage reads, ten thousand rows at a time."""
-    return (
-        Person.objects.filter(district_id=district.pk)
-        .values_list("id", "name", "id_number", "birth_date", "sex", "phone")
-        .iterator(chunk_size=10_000)
+def _registry(district: Region) -> Iterator[tuple[int, str, str, date | str | None, str, str]]:
+    """Stream the district's people in the columns linkage reads, ten thousand rows at a time.
+
+    People merged into another record are skipped: the record they were merged into stands for them.
+    On SQLite the rows come straight from the cursor, birth dates still as ISO text: converting a
+    million dates costs seconds and only the few thousand scored people need theirs
+    (``person_record`` reads the text).
+    """
+    people = Person.objects.filter(district_id=district.pk, merged_into__isnull=True).values_list(
+        "id", "name", "id_number", "birth_date", "sex", "phone"
     )
+    if connection.vendor != "sqlite":
+        # PostgreSQL returns dates as dates; the ORM's iterator uses a server-side cursor.
+        yield from people.iterator(chunk_size=10_000)
+        return
+    sql, params = people.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(10_000):
+            yield from chunk
 
 
 def link_rows(
@@ -186,23 +224,55 @@ def link_rows(
         records[row.row_number] = _fields_record(row.fields, row_number=row.row_number, as_of=as_of)
     index = ListIndex(records.items())
     probe = index.probe_row
+    population = 0
     for pk, name, id_number, birth, sex, phone in _registry(district):
         probe(pk, name, id_number, birth, sex, phone)
+        population += 1
     keys = list(index.name_rows)
+    namesakes: list[RegistryPerson] = []
     for start in range(0, len(keys), 500):
         # The district is checked here, not in SQL: with it in the WHERE clause SQLite's planner
         # prefers the district index and scans the whole district (docs/performance.md).
-        namesakes = (
-            Person.objects.filter(name_key__in=keys[start : start + 500])
-            .values_list("id", "name", "id_number", "birth_date", "sex", "phone", "district_id")
+        found = (
+            Person.objects.filter(name_key__in=keys[start : start + 500], merged_into__isnull=True)
+            .values_list(
+                "id", "name", "id_number", "birth_date", "sex", "phone", "household__address", "district_id"
+            )
             .iterator(chunk_size=10_000)
         )
-        for pk, name, id_number, birth, sex, phone, district_id in namesakes:
-            if district_id == district.pk:
-                index.probe_by_name(RegistryPerson(pk, name, id_number, birth, sex, phone))
+        namesakes += [
+            RegistryPerson(pk, name, id_number, birth, sex, phone, address or "")
+            for pk, name, id_number, birth, sex, phone, address, district_id in found
+            if district_id == district.pk
+        ]
+    index.probe_namesakes(namesakes, population=population)
     for row_number in records:
         links[row_number] = index.decide(row_number)
     return links, records
+
+
+def fit_columns(rows: list[ListRowData]) -> tuple[list[ListRowData], dict[int, list[str]]]:
+    """Cut every field longer than its model column (``FIELD_LIMITS``); return the rows and, per
+    row number, the reasons naming the row and the field. Names are not cut: ``link_rows`` rejects
+    a row whose name is too long to be one."""
+    notes: dict[int, list[str]] = {}
+    fitted = []
+    for row in rows:
+        fields = row.fields
+        long = [key for key, limit in FIELD_LIMITS.items() if len(fields.get(key, "")) > limit]
+        if long:
+            fields = dict(fields)
+            for key in long:
+                fields[key] = fields[key][: FIELD_LIMITS[key]]
+            notes[row.row_number] = [
+                ERR_FIELD_TOO_LONG.format(
+                    row=row.row_number, field=FIELD_LABELS[key], limit=FIELD_LIMITS[key]
+                )
+                for key in long
+            ]
+            row = replace(row, fields=fields)
+        fitted.append(row)
+    return fitted, notes
 
 
 def _same_person_key(record: Record) -> tuple[str, ...] | None:
@@ -214,11 +284,45 @@ def _same_person_key(record: Record) -> tuple[str, ...] | None:
     return None
 
 
+PERSON_COLUMNS = (
+    "id", "created_at", "updated_at", "district_id", "town_id", "village_id", "grid_id",
+    "name", "name_key", "sex", "birth_date", "id_number", "phone", "relation", "source",
+)  # fmt: skip
+
+
+def _reserve_person_ids(count: int) -> list[int]:
+    """Return ``count`` unused person ids, inside the caller's transaction.
+
+    PostgreSQL hands them out from the table's sequence. On SQLite the caller already holds the
+    write lock (it has written in this transaction), so the ids after the highest ever given
+    (the AUTOINCREMENT counter) stay free until it commits.
+    """
+    if not count:
+        return []
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT max(id) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        highest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        counter = cursor.fetchone()
+        start = max(highest, counter[0] if counter else 0) + 1
+    return list(range(start, start + count))
+
+
 def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict[int, Record]) -> int:
-    """Create the people of the rows decided "new", one per real person even if listed twice."""
+    """Create the people of the rows decided "new", one per real person even if listed twice.
+
+    Written like the list rows (``TableWriter``), with ids reserved first so that each row learns
+    its person's id: the ORM's ``bulk_create`` spent seconds per 30,000 people building objects.
+    """
     chain = chain_to(batch.region)
     first_row: dict[tuple[str, ...], int] = {}
-    to_create: list[tuple[int, Person]] = []
+    to_create: list[int] = []
     for row_number, link in sorted(links.items()):
         if link.decision != DECISION_NEW:
             continue
@@ -229,9 +333,35 @@ def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict
             continue
         if key is not None:
             first_row[key] = row_number
-        to_create.append((row_number, _unplaced_person(record, chain)))
-    created = Person.objects.bulk_create([p for _, p in to_create], batch_size=WRITE_CHUNK)
-    person_of_row = {row: person.pk for (row, _), person in zip(to_create, created, strict=True)}
+        to_create.append(row_number)
+    # First the counts: on SQLite this write takes the lock that keeps the reserved ids free.
+    Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + len(to_create))
+    ids = _reserve_person_ids(len(to_create))
+    stamp = now() if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now())
+    place = (chain.get("district_id"), chain.get("town_id"), chain.get("village_id"), chain.get("grid_id"))
+    writer = TableWriter(Person, PERSON_COLUMNS)
+    for pk, row_number in zip(ids, to_create, strict=True):
+        r = records[row_number]
+        writer.rows.append(
+            (
+                pk,
+                stamp,
+                stamp,
+                *place,
+                r.name,
+                name_info(r.name).key[:80],
+                r.sex,
+                r.birth_date.isoformat() if r.birth_date else None,
+                r.id_number if r.id_valid else "",
+                r.phone,
+                "",
+                Person.Source.SENT_DOWN,
+            )
+        )
+        if len(writer.rows) >= WRITE_CHUNK:
+            writer.flush()
+    writer.flush()
+    person_of_row = dict(zip(to_create, ids, strict=True))
     for row_number, link in links.items():
         if link.decision != DECISION_NEW:
             continue
@@ -241,20 +371,42 @@ def _create_people(*, batch: ListBatch, links: dict[int, RowLink], records: dict
             # A repeat of an earlier row of this list: linked to the person that row created.
             link.decision = DECISION_MATCHED
             link.person_id = person_of_row[int(str(link.evidence["same_as_row"]))]
-    Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + len(created))
-    return len(created)
+    return len(to_create)
 
 
-def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | None = None) -> str:
+def _claim(batch_id: int, *, resume: bool) -> bool:
+    """Mark a batch running if it may be processed now; False when another worker has it.
+
+    A queued batch is claimed. So is a running one whose worker stopped writing progress for
+    ``STALE_AFTER`` (it was killed mid-batch), and with ``resume`` a failed or running one.
+    """
+    claimable = Q(status=ListBatch.Status.QUEUED) | Q(
+        status=ListBatch.Status.RUNNING, updated_at__lt=now() - STALE_AFTER
+    )
+    if resume:
+        claimable |= Q(status__in=[ListBatch.Status.RUNNING, ListBatch.Status.FAILED])
+    return bool(
+        ListBatch.objects.filter(claimable, pk=batch_id).update(
+            status=ListBatch.Status.RUNNING, errors=[], updated_at=now()
+        )
+    )
+
+
+def list_batch_process(
+    *, batch_id: int, progress: Callable[[int, int], None] | None = None, resume: bool = False
+) -> str:
     """Link a queued batch: read, decide every row, create new people, write rows in chunks.
 
     Claimed with a conditional UPDATE so two workers never process one batch. Rows are written in
     chunks of their own transactions so the web server is never locked out for the whole import;
     the progress shown on the batch page is ``rows_done`` of ``rows_total``.
+
+    A batch stopped half-way (a worker killed, a failure) is finished by running this again (after
+    ``STALE_AFTER``, or at once with ``resume``): the rows already written are kept and skipped, and
+    because every new person is created in the same transaction as the rows linked to them, no
+    person is created twice.
     """
-    claimed = ListBatch.objects.filter(pk=batch_id, status=ListBatch.Status.QUEUED).update(
-        status=ListBatch.Status.RUNNING, updated_at=now()
-    )
+    claimed = _claim(batch_id, resume=resume)
     batch = ListBatch.objects.select_related("region", "source").get(pk=batch_id)
     if not claimed:
         return batch.status
@@ -266,12 +418,14 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
             mapping_override={k: int(v) for k, v in batch.mapping.items()},
             header_row=batch.header_row,
         )
+        written = set(ListRow.objects.filter(batch=batch).values_list("row_number", flat=True))
+        rows, notes = fit_columns([row for row in result.rows if row.row_number not in written])
         district = _district_of(batch.region)
-        links, records = link_rows(rows=result.rows, district=district, as_of=local_today())
-        rows_by_number = {row.row_number: row for row in result.rows}
-        with transaction.atomic():
-            new_people = _create_people(batch=batch, links=links, records=records)
-        ordered = sorted(links.values(), key=lambda link: link.row_number)
+        links, records = link_rows(rows=rows, district=district, as_of=local_today())
+        for row_number, reasons in notes.items():
+            link = links[row_number]
+            link.reason = "；".join([*([link.reason] if link.reason else []), *reasons])[:REASON_LIMIT]
+        rows_by_number = {row.row_number: row for row in rows}
         decided_at = now()
         stamp = (
             decided_at
@@ -279,6 +433,21 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
             else connection.ops.adapt_datetimefield_value(decided_at)
         )
         writer = TableWriter(ListRow, LIST_ROW_COLUMNS)
+        done = len(written)
+        with transaction.atomic():
+            # The new people and every row linked to them, together: a stop after this leaves
+            # no person without the row that created them.
+            _create_people(batch=batch, links=links, records=records)
+            first = [link for link in links.values() if link.person_id is not None and _created(link)]
+            writer.rows = [
+                _list_row(batch.pk, rows_by_number[link.row_number], link, stamp) for link in first
+            ]
+            writer.flush()
+            done += len(first)
+            ListBatch.objects.filter(pk=batch.pk).update(rows_done=done, updated_at=now())
+        ordered = sorted(
+            (link for link in links.values() if not _created(link)), key=lambda link: link.row_number
+        )
         for start in range(0, len(ordered), WRITE_CHUNK):
             chunk = ordered[start : start + WRITE_CHUNK]
             writer.rows = [
@@ -286,16 +455,20 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
             ]
             with transaction.atomic():
                 writer.flush()
-                ListBatch.objects.filter(pk=batch.pk).update(rows_done=start + len(chunk))
+                done += len(chunk)
+                ListBatch.objects.filter(pk=batch.pk).update(rows_done=done, updated_at=now())
             if progress:
-                progress(start + len(chunk), len(ordered))
+                progress(done, len(result.rows))
         counts = {decision: 0 for decision in ListRow.Decision.values}
-        for link in ordered:
-            counts[link.decision] += 1
+        for decision, count in (
+            ListRow.objects.filter(batch=batch).values_list("decision").annotate(n=Count("pk")).order_by()
+        ):
+            counts[decision] = count
         batch.summary = {
-            "rows": len(ordered),
+            "rows": sum(counts.values()),
             "skipped": len(result.skipped),
-            "new_people": new_people,
+            # Each person created is the row decided "new"; its repeats in the list are "matched".
+            "new_people": counts[DECISION_NEW],
             **counts,
         }
         batch.status = ListBatch.Status.DONE
@@ -305,10 +478,12 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
         batch.finished_at = now()
         batch.save(update_fields=["status", "errors", "finished_at", "updated_at"])
         raise
-    batch.rows_total = len(ordered)
-    batch.rows_done = len(ordered)
+    batch.rows_total = batch.rows_done = int(str(batch.summary["rows"]))
+    batch.errors = []
     batch.finished_at = now()
-    batch.save(update_fields=["summary", "status", "rows_total", "rows_done", "finished_at", "updated_at"])
+    batch.save(
+        update_fields=["summary", "status", "rows_total", "rows_done", "errors", "finished_at", "updated_at"]
+    )
     audit_log(
         actor=None,
         action=AuditEvent.Action.IMPORT,
@@ -318,6 +493,11 @@ def list_batch_process(*, batch_id: int, progress: Callable[[int, int], None] | 
         detail=batch.summary,
     )
     return batch.status
+
+
+def _created(link: RowLink) -> bool:
+    """Tell whether a row's person was created by this batch (the row itself or a repeat of it)."""
+    return link.decision == DECISION_NEW or "same_as_row" in link.evidence
 
 
 LIST_ROW_COLUMNS = (

@@ -8,10 +8,13 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from epigrid.lib.idcard import make_id
+from epigrid.lists import services
 from epigrid.lists.models import ListBatch, ListRow
 from epigrid.lists.services import (
+    ERR_FIELD_TOO_LONG,
     ERR_NAME_TOO_LONG,
     ERR_NO_NAME,
     list_batch_confirm,
@@ -206,3 +209,110 @@ def test_bad_rows_never_abort_the_others(world):
     assert rows[3].person.id_number == ""
     assert rows[5].decision == "rejected"
     assert rows[5].reason == ERR_NAME_TOO_LONG.format(row=5, limit=50)
+
+
+class Killed(BaseException):
+    """A worker killed mid-batch: not an Exception, so nothing marks the batch failed."""
+
+
+def _queued(world, content: bytes, name: str = "续.csv") -> ListBatch:
+    upload = list_batch_upload(
+        actor=world.hq, region=world.district, source_name="卫健局", file_name=name, content=content
+    )
+    list_batch_confirm(actor=world.hq, batch=upload.batch)
+    return upload.batch
+
+
+def test_a_batch_killed_mid_way_finishes_on_rerun_without_duplicates(world, monkeypatch):
+    lines = ["姓名,身份证号码,联系电话"]
+    lines += [
+        f"新{i}号,{make_id(address_code='420106', birth=date(1990, 1, 1 + i), sequence=11)},"
+        for i in range(7)
+    ]
+    lines += [f"{world.zhang.name},{world.zhang.id_number},{world.zhang.phone}"] * 3
+    lines += [
+        "新0号," + make_id(address_code="420106", birth=date(1990, 1, 1), sequence=11) + ","
+    ]  # a repeat
+    batch = _queued(world, "\n".join(lines).encode())
+    people_before = Person.objects.count()
+    monkeypatch.setattr(services, "WRITE_CHUNK", 2)
+
+    def kill(done: int, total: int) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        list_batch_process(batch_id=batch.pk, progress=kill)
+    batch.refresh_from_db()
+    assert batch.status == ListBatch.Status.RUNNING
+    # The new people were written with their rows; the matched rows only partly.
+    assert Person.objects.count() == people_before + 7
+    assert 0 < batch.rows.count() < 11
+    # Another worker does not take over a batch that is still moving...
+    assert list_batch_process(batch_id=batch.pk) == ListBatch.Status.RUNNING
+    # ...but finishes one whose worker stopped writing progress long ago.
+    ListBatch.objects.filter(pk=batch.pk).update(updated_at=timezone.now() - services.STALE_AFTER * 2)
+    assert list_batch_process(batch_id=batch.pk) == ListBatch.Status.DONE
+    batch.refresh_from_db()
+    rows = {row.row_number: row for row in batch.rows.all()}
+    assert sorted(rows) == list(range(2, 13))
+    assert Person.objects.count() == people_before + 7
+    assert batch.summary["rows"] == 11 and batch.summary["new_people"] == batch.summary["new"] == 7
+    assert batch.summary["matched"] == 4
+    assert rows[12].person_id == rows[2].person_id
+    assert {rows[n].person_id for n in (9, 10, 11)} == {world.zhang.pk}
+
+
+def test_a_failed_batch_is_resumed_on_request(world, monkeypatch):
+    batch = _queued(world, f"姓名,联系电话\n{world.li.name},{world.li.phone}\n".encode(), "败.csv")
+    real = services.link_rows
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "link_rows", broken)
+    with pytest.raises(RuntimeError):
+        list_batch_process(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == ListBatch.Status.FAILED
+    monkeypatch.setattr(services, "link_rows", real)
+    assert list_batch_process(batch_id=batch.pk) == ListBatch.Status.FAILED  # not without asking
+    assert list_batch_process(batch_id=batch.pk, resume=True) == ListBatch.Status.DONE
+    batch.refresh_from_db()
+    assert batch.errors == [] and batch.rows.get().person_id == world.li.pk
+
+
+def test_text_longer_than_its_column_is_cut_and_the_row_says_so(world):
+    long_address = "幸福社区" + "很长的地址" * 60
+    lines = [
+        "姓名,联系电话,现住址,从何地返回,同行人员",
+        f"甲一,13900000001,{long_address},武汉,",
+        f"乙二,13900000002,幸福社区,{'武汉' * 60},{'某' * 201}",
+        "丙三,13900000003,幸福社区,武汉,",
+    ]
+    batch = _queued(world, "\n".join(lines).encode(), "长.csv")
+    assert list_batch_process(batch_id=batch.pk) == ListBatch.Status.DONE
+    rows = {row.row_number: row for row in ListRow.objects.filter(batch=batch)}
+    assert rows[2].decision == "new" and len(rows[2].fields["address"]) == 200
+    assert rows[2].reason == ERR_FIELD_TOO_LONG.format(row=2, field="现住址", limit=200)
+    assert rows[3].reason == "；".join(
+        [
+            ERR_FIELD_TOO_LONG.format(row=3, field="从何地返回", limit=100),
+            ERR_FIELD_TOO_LONG.format(row=3, field="同行人员", limit=200),
+        ]
+    )
+    assert len(rows[3].fields["origin"]) == 100
+    assert rows[4].reason == "" and rows[4].decision == "new"
+
+
+def test_people_merged_into_another_are_not_linked(world):
+    twin = Person.objects.create(
+        name=world.zhang.name,
+        sex=world.zhang.sex,
+        id_number="",
+        phone="13700000000",
+        district=world.district,
+        merged_into=world.zhang,
+    )
+    batch = _queued(world, f"姓名,联系电话\n{twin.name},13700000000\n".encode(), "并.csv")
+    list_batch_process(batch_id=batch.pk)
+    assert ListRow.objects.get(batch=batch).person_id != twin.pk
