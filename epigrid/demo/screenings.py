@@ -16,15 +16,16 @@ visits in the days before the demo is loaded (so the screening pages show "the l
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import groupby
 from random import Random
 from typing import Any
 
 from django.core.management.color import no_style
 from django.db import connection, models
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from epigrid.core.audit import audit_log
@@ -49,6 +50,7 @@ FEVER_SHARE = 0.004  # of the people met at home
 OUTBREAK_FEVER_SHARE = 0.06  # of returnees from or through the outbreak area
 COUGH_SHARE = 0.01
 BATCH_ROWS = 5_000
+HOUSEHOLDS_PER_READ = 5_000
 
 # (origin, from the outbreak area, through it, weight)
 ORIGINS: tuple[tuple[str, bool, bool, int], ...] = (
@@ -100,6 +102,32 @@ def _journey(rng: Random, visit_day: dt.date) -> tuple[str, bool, bool, dt.date,
     return origin, came, passed, left, arrived, transport, number, companions
 
 
+def _households(district_id: int) -> Iterator[tuple[tuple[int, int, int, int], list[int]]]:
+    """Yield each household of the district with a member: (id, town, village, grid) and its people.
+
+    Read a range of household ids at a time into memory, so that no cursor stays open while the
+    caller writes (psycopg and sqlite3 both dislike that) and a city's million people are never
+    held at once.
+    """
+    bounds = Household.objects.filter(district_id=district_id).aggregate(low=Min("id"), high=Max("id"))
+    if bounds["low"] is None:
+        return
+    low, high = int(bounds["low"]), int(bounds["high"])
+    for start in range(low, high + 1, HOUSEHOLDS_PER_READ):
+        rows = list(
+            Person.objects.filter(
+                household_id__gte=start,
+                household_id__lt=start + HOUSEHOLDS_PER_READ,
+                district_id=district_id,
+                merged_into__isnull=True,
+            )
+            .order_by("household_id", "id")
+            .values_list("household_id", "town_id", "village_id", "grid_id", "id")
+        )
+        for key, group in groupby(rows, key=lambda row: row[:4]):
+            yield key, [row[4] for row in group]
+
+
 def demo_screenings_create(*, district_id: int, seed: int, now: dt.datetime) -> DemoScreenings:
     """Write demo visits for the households of a freshly generated district (inside its transaction)."""
     models_written = (TravelRecord, Screening, ScreeningEntry)
@@ -111,15 +139,6 @@ def demo_screenings_create(*, district_id: int, seed: int, now: dt.datetime) -> 
                     f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE"
                 )
     rng = Random(f"epigrid-demo/screenings/{seed}")
-    members: dict[int, list[tuple[int, dt.date | None]]] = defaultdict(list)
-    for person_id, household_id, birth in (
-        Person.objects.filter(district_id=district_id, household__isnull=False, merged_into__isnull=True)
-        .order_by("household_id", "id")
-        .values_list("id", "household_id", "birth_date")
-        .iterator(chunk_size=BATCH_ROWS)
-    ):
-        members[household_id].append((person_id, birth))
-    households = Household.objects.filter(district_id=district_id).order_by("id")
     postgres = connection.vendor == "postgresql"
 
     def stamp(value: dt.datetime) -> Any:
@@ -132,16 +151,15 @@ def demo_screenings_create(*, district_id: int, seed: int, now: dt.datetime) -> 
     visits = TableWriter(Screening, SCREENING_COLUMNS)
     entries = TableWriter(ScreeningEntry, ENTRY_COLUMNS)
     returnees = fevers = 0
-    for household in households.values_list("id", "town_id", "village_id", "grid_id").iterator(BATCH_ROWS):
-        people = members.get(household[0])
-        if not people or rng.random() >= VISITED_SHARE:
+    for household, people in _households(district_id):
+        if rng.random() >= VISITED_SHARE:
             continue
         day = today - dt.timedelta(days=rng.randrange(DAYS))
         local = dt.datetime.combine(day, dt.time(rng.randint(8, 19), rng.randrange(60)))
         visited_at = min(timezone.make_aware(local), now - dt.timedelta(minutes=rng.randint(5, 90)))
         returnee_index = rng.randrange(len(people)) if rng.random() < RETURNEE_HOUSEHOLD_SHARE else -1
         measures = {Measure.INFORMED.value}
-        for index, (person_id, _birth) in enumerate(people):
+        for index, person_id in enumerate(people):
             travel: int | None = None
             outbreak = False
             if index == returnee_index:
