@@ -37,6 +37,7 @@ from django.urls import path as django_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.utils import normalize_path, replace_path_param_notation
 
 from epigrid.api.auth import AUTH
@@ -87,11 +88,17 @@ def _unknown_path(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"detail": _("未找到")}, status=404)
 
 
+class ReadableJSONRenderer(JSONRenderer):
+    # Chinese as characters, not \uXXXX escapes: readable in curl and in a department's logs.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = EpiGridAPI(
     title="EpiGrid API",
     version="1",
     description="EpiGrid 基层疫情防控网格化管理平台: scoped by region, masked by role, every read audited.",
     auth=AUTH,
+    renderer=ReadableJSONRenderer(),
     urls_namespace="api",
     # Swagger UI from ninja's bundled static files (ninja is in INSTALLED_APPS): no CDN. The validator
     # badge would call validator.swagger.io, so it is switched off.

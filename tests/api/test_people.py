@@ -139,3 +139,10 @@ def test_unplaced_person_is_seen_by_the_level_that_knows_them(world):
     )
     assert "钱七" in _names(session_client(world.town_officer).get(f"{API}/persons"))
     assert session_client(world.grid_worker_a).get(f"{API}/persons/{unplaced.pk}").status_code == 404
+
+
+def test_chinese_is_sent_as_characters_so_the_walks_can_find_names(world):
+    # tests/api/test_walk.py looks for foreign names in raw bodies; escaped names would slip past it.
+    response = session_client(world.hq).get(f"{API}/persons/{world.zhang.pk}")
+    assert "张伟" in response.content.decode("utf-8")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
