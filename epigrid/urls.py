@@ -6,8 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
-from epigrid.people import screening_views
-from epigrid.people import registry_views
+from epigrid.people import registry_views, screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
 from epigrid.regions import views as region_views
