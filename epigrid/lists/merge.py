@@ -167,10 +167,8 @@ def person_unmerge(*, actor: User, merge: PersonMerge) -> PersonMerge:
         link = links.get(label)
         if link is None:
             continue
-        returned[label] = (
-            link.model._default_manager.filter(pk__in=ids, **{link.field: kept.pk}).update(
-                **{link.field: absorbed.pk}
-            )
+        returned[label] = link.model._default_manager.filter(pk__in=ids, **{link.field: kept.pk}).update(
+            **{link.field: absorbed.pk}
         )
     cleared = []
     for field, value in merge.filled.items():

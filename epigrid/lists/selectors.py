@@ -69,8 +69,7 @@ def row_candidates(*, row: ListRow, user: User) -> list[tuple[dict[str, object],
     evidence = [c for c in row.evidence.get("candidates", []) if isinstance(c, dict)]
     ids = [int(c["person"]) for c in evidence if isinstance(c.get("person"), int)]
     people = {
-        p.pk: p
-        for p in Person.objects.filter(scope_for(user).rows_q(), pk__in=ids, merged_into__isnull=True)
+        p.pk: p for p in Person.objects.filter(scope_for(user).rows_q(), pk__in=ids, merged_into__isnull=True)
     }
     return [(c, people[int(c["person"])]) for c in evidence if c.get("person") in people]
 

@@ -38,6 +38,16 @@ def fits(person: Person, household: Household) -> bool:
     return all(getattr(person, col) in (None, getattr(household, col)) for col in CHAIN)
 
 
+def findable_at(person: Person, household: Household) -> bool:
+    """Tell whether a worker at ``household`` may pick ``person``: sent down to the area, not yet placed.
+
+    A list sends people to the district or a town; they are outside a grid worker's scope until
+    placed. The worker at the door who types their exact ID number or phone may still find them
+    (never browse them), so they are placed where they live instead of being registered twice.
+    """
+    return person.household_id is None and person.merged_into_id is None and fits(person, household)
+
+
 @transaction.atomic
 def person_place(*, actor: User, person: Person, household: Household, relation: str = "") -> Person:
     """Put an unplaced person into ``household``; count them in the regions that newly hold them."""

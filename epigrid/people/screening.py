@@ -39,6 +39,7 @@ from epigrid.people.models import (
     Symptom,
     TravelRecord,
 )
+from epigrid.people.placement import findable_at, person_place
 from epigrid.people.services import person_register
 from epigrid.regions.models import Household
 from epigrid.regions.scope import scope_for
@@ -240,6 +241,7 @@ def _check_new_person(
 def _validate(
     *,
     actor: User,
+    household: Household,
     visited_at: dt.datetime,
     entries: Sequence[EntryInput],
     measures: Sequence[str],
@@ -257,8 +259,12 @@ def _validate(
     visit_day = timezone.localdate(visited_at)
     scope = scope_for(actor)
     wanted = {e.person_id for e in entries if e.person_id is not None}
+    # People of the worker's scope, and people a list sent down to this area who are not placed yet
+    # (the live lookup offers them on an exact ID number or phone): picked here, they are placed here.
     known = {
-        p.pk: p for p in Person.objects.filter(pk__in=wanted, merged_into__isnull=True) if scope.covers(p)
+        p.pk: p
+        for p in Person.objects.filter(pk__in=wanted, merged_into__isnull=True)
+        if scope.covers(p) or findable_at(p, household)
     }
     typed_ids = {parse_id(e.new_person.id_number).normalized for e in entries if e.new_person}
     typed_ids.discard(None)
@@ -378,7 +384,12 @@ def screening_record(
         if existing is not None:
             return ScreeningResult(existing, created=False)
     checked = _validate(
-        actor=actor, visited_at=visited_at, entries=entries, measures=measures, notes=notes.strip()
+        actor=actor,
+        household=household,
+        visited_at=visited_at,
+        entries=entries,
+        measures=measures,
+        notes=notes.strip(),
     )
     try:
         with transaction.atomic():
@@ -419,6 +430,7 @@ def _write(
         idempotency_key=key,
     )
     registered: list[int] = []
+    placed: list[int] = []
     travels: list[int] = []
     rows: list[ScreeningEntry] = []
     for item in checked:
@@ -440,6 +452,10 @@ def _write(
             registered.append(person.pk)
         if person is None:  # _validate guarantees one or the other
             raise ValueError("an entry without a person passed validation")
+        if person.household_id is None:
+            # Sent down by a list and found at this door: the worker has found where they live.
+            person = person_place(actor=actor, person=person, household=household)
+            placed.append(person.pk)
         travel = None
         if entry.travel is not None:
             travel, created = _travel_for(person, entry.travel)
@@ -469,6 +485,7 @@ def _write(
             "household": household.pk,
             "persons": [row.person_id for row in rows],
             "registered": registered,
+            "placed": placed,
             "travels": travels,
             "returnees": sum(row.returnee for row in rows),
             "fevers": sum(row.fever for row in rows),

@@ -19,6 +19,7 @@ from epigrid.core.models import AuditEvent, User
 from epigrid.lib.idcard import clean_input, parse_id
 from epigrid.lib.phone import normalize_phone
 from epigrid.people.models import Person, Screening, ScreeningEntry
+from epigrid.people.placement import findable_at
 from epigrid.people.selectors import PersonView, present
 from epigrid.regions.models import LEVEL_FIELD, Household, Level, Region
 from epigrid.regions.scope import scope_for
@@ -96,7 +97,8 @@ def person_lookup(
         .order_by("id")[: LOOKUP_LIMIT * 4]
     )
     scope = scope_for(user)
-    mine = [p for p in found if scope.covers(p)][:LOOKUP_LIMIT]
+    # An exact number may also find someone a list sent down to this area who is not placed yet.
+    mine = [p for p in found if scope.covers(p) or findable_at(p, household)][:LOOKUP_LIMIT]
     elsewhere = len(mine) < len(found)
     if found:
         audit_log(

@@ -103,10 +103,18 @@ def unplaced_for_household(
     for column in ("town_id", "village_id", "grid_id"):
         chain &= Q(**{f"{column}__isnull": True}) | Q(**{column: getattr(household, column)})
     people = Person.objects.filter(chain, household__isnull=True, merged_into__isnull=True)
+    by = ""
     if text.strip():
         by, terms = _terms(text[:60])
         people = people.filter(terms) if by else people.none()
-    found = [p for p in people.order_by("-created_at", "-id")[:SEARCH_LIMIT] if fits(p, household)]
+    # People sent down above the user's scope are found by an exact ID number or phone, never browsed.
+    scope = scope_for(user)
+    exact = by in (BY_ID, BY_PHONE)
+    found = [
+        p
+        for p in people.order_by("-created_at", "-id")[:SCAN_LIMIT]
+        if fits(p, household) and (exact or scope.covers(p))
+    ][:SEARCH_LIMIT]
     if found:
         audit_log(
             actor=user,

@@ -118,7 +118,8 @@ def region_counts_rebuild() -> int:
         for region_id, n in (
             Person.objects.filter(merged_into__isnull=True)
             .values_list(column)
-            .annotate(n=Count("id")).values_list(column, "n")
+            .annotate(n=Count("id"))
+            .values_list(column, "n")
         ):
             persons[region_id] = n
         for region_id, n in (

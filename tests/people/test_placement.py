@@ -53,14 +53,22 @@ def test_place_refuses_another_town_a_placed_person_and_outsiders(world):
         person_place(actor=world.department, person=person, household=world.hh_a1)
 
 
-def test_household_candidates_are_those_whose_chain_covers_it(world):
-    mine = _sent_down(world, name="陈刚")
-    district_wide = _sent_down(world, region=world.district, name="刘洋")
-    _sent_down(world, region=world.street, name="黄磊")
-    names = {v.person.name for v in unplaced_for_household(user=world.grid_worker_a, household=world.hh_a1)}
-    assert names == {mine.name, district_wide.name}
-    found = unplaced_for_household(user=world.grid_worker_a, household=world.hh_a1, text="chengang")
-    assert [v.person.pk for v in found] == [mine.pk]
+def test_household_candidates_are_browsed_in_scope_and_found_above_it_by_exact_number(world):
+    mine = _sent_down(world, name="陈刚", phone="13700000001")
+    district_wide = _sent_down(world, region=world.district, name="刘洋", phone="13700000002")
+    _sent_down(world, region=world.street, name="黄磊", phone="13700000003")
+
+    def names(user, text=""):
+        return {v.person.name for v in unplaced_for_household(user=user, household=world.hh_a1, text=text)}
+
+    # A grid worker never browses people sent down to the town or the district...
+    assert names(world.grid_worker_a) == set()
+    assert names(world.grid_worker_a, "陈刚") == set()
+    # ...but finds one at the door by the exact number; never one sent to another street.
+    assert names(world.grid_worker_a, "13700000001") == {mine.name}
+    assert names(world.grid_worker_a, "13700000003") == set()
+    assert names(world.town_officer) == {mine.name}
+    assert names(world.hq) == {mine.name, district_wide.name}
 
 
 def test_search_by_id_phone_name_and_homophone_in_scope_only(world):
@@ -107,11 +115,12 @@ def test_search_and_unplaced_pages(world):
 
 
 def test_place_page_places_and_errors_are_messages(world):
-    person = _sent_down(world, name="陈刚")
+    person = _sent_down(world, name="陈刚", phone="13700000001")
     client = Client()
     client.force_login(world.grid_worker_a)
     url = reverse("people:household_place", args=[world.hh_a2.pk])
-    assert "陈刚" in client.get(url).content.decode()
+    assert "陈刚" not in client.get(url).content.decode()
+    assert "陈刚" in client.get(url + "?q=13700000001").content.decode()
     assert client.post(url, {"person": "x"}).status_code == 400
     street_person = _sent_down(world, region=world.street, name="黄磊")
     assert client.post(url, {"person": str(street_person.pk)}).status_code == 400

@@ -435,3 +435,27 @@ def test_region_figures_count_the_chosen_days(world):
     with pytest.raises(Http404):
         screenings_in_region(user=world.grid_worker_b, region=world.grid_a, since=None, until=None, page=1)
     assert Household.objects.count() == 4
+
+
+def test_a_person_a_list_sent_down_is_found_by_number_and_placed_by_the_visit(world):
+    from epigrid.people.services import person_register_unplaced
+
+    sent = person_register_unplaced(
+        actor=None, region=world.town, name="陈刚", source=Person.Source.SENT_DOWN, phone="13700000001"
+    )
+    result = person_lookup(user=world.grid_worker_a, household=world.hh_a2, phone="13700000001")
+    assert [m.view.person.pk for m in result.matches] == [sent.pk] and not result.elsewhere
+    before = Region.objects.get(pk=world.grid_a.pk).person_count
+    _visit(world, EntryInput(key="p1", person_id=sent.pk, travel=_returnee()), household=world.hh_a2)
+    sent.refresh_from_db()
+    assert sent.household_id == world.hh_a2.pk and sent.grid_id == world.grid_a.pk
+    assert Region.objects.get(pk=world.grid_a.pk).person_count == before + 1
+    event = AuditEvent.objects.filter(object_type="screening").latest("id")
+    assert event.detail["placed"] == [sent.pk]
+    # One sent to the other street is not offered, and cannot be picked.
+    other = person_register_unplaced(
+        actor=None, region=world.street, name="黄磊", source=Person.Source.SENT_DOWN, phone="13700000003"
+    )
+    assert person_lookup(user=world.grid_worker_a, household=world.hh_a2, phone="13700000003").elsewhere
+    with pytest.raises(ScreeningInvalid):
+        _visit(world, EntryInput(key="p1", person_id=other.pk), household=world.hh_a2)
