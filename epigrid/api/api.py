@@ -146,3 +146,4 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 api.add_router("", "epigrid.api.regions.router")
 api.add_router("", "epigrid.api.people.router")
 api.add_router("", "epigrid.api.lists.router")
+api.add_router("", "epigrid.api.screenings.router")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from epigrid.lib.places import province_name, province_of
 from epigrid.lists.models import ListBatch, ListRow
@@ -99,7 +100,7 @@ def returnee_counts(*, region: Region, as_of: datetime) -> ReturneeCounts:
         counts.sources.append(SourceCount(source, batches, people))
     counts.listed_people = rows.values("person_id").distinct().count()
 
-    day: date = as_of.date()
+    day: date = timezone.localdate(as_of)  # the cut-off's local day, not UTC's
     travels = TravelRecord.objects.filter(
         _people_q(region, "person__"),
         Q(arrived_on__isnull=True) | Q(arrived_on__lte=day),

@@ -17,6 +17,7 @@ from epigrid.api.api import EpiGridAPI
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
+from epigrid.people.models import Screening
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
 from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
@@ -49,9 +50,16 @@ def _url(route: str, world) -> str:
     return re.sub(r"\{(\w+)\}", fill, route)
 
 
+# Operations that need a region in the query: the walk asks about a region of this district.
+REGION_QUERY = {"/api/v1/screenings", "/api/v1/counts/returnees"}
+
+
 def _call(client: Client, method: str, url: str, world):
     if method == "GET":
-        return client.get(url)
+        return client.get(url, {"region_id": world.grid_a.pk} if url in REGION_QUERY else None)
+    if url.endswith("/screenings"):
+        visit = {"household_id": world.hh_a1.pk, "entries": [{"person_id": world.zhang.pk}]}
+        return client.post(url, data=json.dumps(visit), content_type="application/json")
     if url.endswith("/lists/batches"):
         data = {
             "source": "区卫健局",
@@ -68,6 +76,7 @@ def _state(world) -> tuple[object, ...]:
         ListRow.objects.get(pk=world.hq_review_row.pk).decision,
         ListBatch.objects.get(pk=world.hq_batch.pk).status,
         ListBatch.objects.count(),
+        Screening.objects.count(),
     )
 
 
@@ -92,10 +101,11 @@ def test_anonymous_gets_401(world, method, route):
 def test_other_district_gets_nothing(world, method, route, how):
     # An HQ of another district may upload and write, so a write reaches the scope check.
     other_hq = f.user("other_hq", Role.DISTRICT_HQ, world.other_district)
+    url = _url(route, world)  # may build the object first (the world makes some on first use)
     before = _state(world)
     for user in (world.outsider, other_hq):
         client = session_client(user) if how == "session" else token_client(user)
-        response = _call(client, method, _url(route, world), world)
+        response = _call(client, method, url, world)
         body = response.content.decode()
         if route in LISTINGS and method == "GET":
             assert response.status_code == 200

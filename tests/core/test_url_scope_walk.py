@@ -69,6 +69,10 @@ def test_outsider_gets_nothing_personal(world, route):
     response = client.get(_url(route, world))
     if getattr(pattern.callback, ACCESS_ATTR, None) == SCOPED and "<" in route:
         assert response.status_code in ((403, 404, 405) if route.startswith(API_PREFIX) else (403, 404))
+    elif route.startswith(API_PREFIX):
+        # An API listing without its required query (a region) is a 422 naming the parameter; the
+        # API's own walk (tests/api/test_walk.py) calls those with a region of the other district.
+        assert response.status_code in (200, 403, 404, 405, 422)
     else:
         assert response.status_code in (200, 302, 403, 404, 405)
     body = response.content.decode(errors="replace")
