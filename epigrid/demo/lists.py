@@ -23,7 +23,6 @@ from epigrid.core.models import User
 from epigrid.lib.idcard import make_id
 from epigrid.lists.models import ListBatch, ListSource
 from epigrid.lists.services import list_batch_confirm, list_batch_process, list_batch_upload
-from epigrid.lists.travel import journeys_from_batch
 from epigrid.people.models import Person
 from epigrid.regions.models import Level, Region
 
@@ -153,7 +152,8 @@ def _table(rng: random.Random, entries: list[_Entry], style: int) -> list[list[o
     for n, entry in enumerate(entries, start=1):
         name, id_number, phone = _noisy(rng, entry)
         sex = entry.sex if entry.sex in ("男", "女") else {"M": "男", "F": "女"}.get(entry.sex, "")
-        arrived = entry.arrived.isoformat() if style != 1 else f"{entry.arrived.month}月{entry.arrived.day}日"
+        day = entry.arrived
+        arrived = day.isoformat() if style != 1 else f"{day.year}年{day.month}月{day.day}日"
         rows.append([n, name, sex, id_number, phone, entry.address, entry.origin, "是" if entry.via else "否",
                      arrived, entry.transport, entry.transport_no])  # fmt: skip
     return rows
@@ -220,8 +220,7 @@ def demo_lists_load(*, uploader: User, seed: str = SEED) -> list[ListBatch]:
             number=number,
         )  # fmt: skip
         batch = list_batch_confirm(actor=uploader, batch=upload.batch)
-        list_batch_process(batch_id=batch.pk)
-        journeys_from_batch(batch_id=batch.pk, year=2020)
+        list_batch_process(batch_id=batch.pk)  # records the rows' journeys too
         batch.refresh_from_db()
         batches.append(batch)
     return batches

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Max, Q
+from django.utils import timezone
 
 from epigrid.core.audit import audit_log
 from epigrid.core.bulk import TableWriter
@@ -26,6 +27,7 @@ from epigrid.lists.linking import (
     RowLink,
 )
 from epigrid.lists.models import ListBatch, ListRow, ListSource
+from epigrid.lists.travel import journeys_from_batch, journeys_from_rows
 from epigrid.lists.reader import ListRowData, read_list
 from epigrid.people.models import Person, TravelRecord
 from epigrid.regions.models import Household, Level, Region
@@ -464,11 +466,14 @@ def list_batch_process(
             ListRow.objects.filter(batch=batch).values_list("decision").annotate(n=Count("pk")).order_by()
         ):
             counts[decision] = count
+        # Fill once, use many: the list's origin and dates become the people's journeys (added once).
+        journeys = journeys_from_batch(batch_id=batch.pk, year=_list_year(batch))
         batch.summary = {
             "rows": sum(counts.values()),
             "skipped": len(result.skipped),
             # Each person created is the row decided "new"; its repeats in the list are "matched".
             "new_people": counts[DECISION_NEW],
+            "journeys": journeys,
             **counts,
         }
         batch.status = ListBatch.Status.DONE
@@ -537,12 +542,18 @@ def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object
     )
 
 
+def _list_year(batch: ListBatch) -> int:
+    """Return the year a date without one ("1月20日") in the list means: the year it was received."""
+    return timezone.localtime(batch.created_at).year
+
+
 def _review_decided(*, actor: User, row: ListRow, person: Person, decision: str) -> ListRow:
     row.person = person
     row.decision = decision
     row.decided_by = actor
     row.decided_at = now()
     row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
+    journeys_from_rows([row], year=_list_year(row.batch))
     audit_log(
         actor=actor,
         action=AuditEvent.Action.UPDATE,

@@ -113,6 +113,13 @@ class Person(TimeStamped):
             models.Index(fields=["id_number"], name="person_id_number_idx"),
             models.Index(fields=["phone"], name="person_phone_idx"),
             models.Index(fields=["name_key"], name="person_name_key_idx"),
+            # Few people are ever merged: a partial index finds them (and lets a deleted person's
+            # SET NULL find its merged records) without costing the bulk loads anything.
+            models.Index(
+                fields=["merged_into"],
+                name="person_merged_into_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from epigrid.lists.services import (
     list_batch_process,
     list_batch_upload,
 )
-from epigrid.people.models import Person
+from epigrid.people.models import Person, TravelRecord
 
 
 def _typo(id_number: str) -> str:
@@ -111,8 +111,10 @@ def test_summary_counts_every_row(batch):
         "new": 2,
         "review": 0,
         "rejected": 1,
+        "journeys": 4,  # the linked rows with an origin or arrival date
     }
     assert batch.rows_done == batch.rows_total == 6
+    assert TravelRecord.objects.filter(person__list_rows__batch=batch).distinct().count() == 4
 
 
 def test_reimporting_the_same_file_changes_nothing(world, batch):

@@ -57,3 +57,10 @@ def test_read_only_and_out_of_scope_users_cannot_decide(world):
     assert _client(world.department).post(url, {"action": "new"}).status_code == 403
     assert _client(world.grid_worker_a).post(url, {"action": "new"}).status_code == 404
     assert ListRow.objects.get(pk=world.hq_review_row.pk).decision == "review"
+
+
+def test_every_list_field_has_a_translated_label():
+    from epigrid.lists.columns import FIELDS
+    from epigrid.lists.templatetags.linkage_labels import FIELD_LABELS
+
+    assert set(FIELDS) <= set(FIELD_LABELS)

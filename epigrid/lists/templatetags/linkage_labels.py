@@ -27,6 +27,8 @@ AGREEMENTS: dict[str, Promise] = {
     "unknown": _("无法比较"),
 }
 
+# The list fields (epigrid.lists.columns.FIELDS, whose own labels stay plain text there because that
+# module is Django-free) as the interface shows them, translated; "birth" is the linkage's field name.
 FIELD_LABELS: dict[str, Promise] = {
     "name": _("姓名"),
     "id_number": _("证件号码"),
