@@ -27,8 +27,8 @@ from epigrid.lists.linking import (
     RowLink,
 )
 from epigrid.lists.models import ListBatch, ListRow, ListSource
-from epigrid.lists.travel import journeys_from_batch, journeys_from_rows
 from epigrid.lists.reader import ListRowData, read_list
+from epigrid.lists.travel import journeys_from_batch, journeys_from_rows
 from epigrid.people.models import Person, TravelRecord
 from epigrid.regions.models import Household, Level, Region
 from epigrid.regions.services import chain_to
