@@ -17,9 +17,8 @@ from epigrid.core.models import User
 from epigrid.lib.idcard import clean_input, parse_id
 from epigrid.lib.phone import normalize_phone
 from epigrid.people.models import Person
-from epigrid.people.selectors import person_get_for_user
+from epigrid.people.selectors import people_in_scope, person_get_for_user
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
-from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 
 router = Router(tags=["persons"])
@@ -106,7 +105,7 @@ def _region_q_column(region: Region) -> str:
 
 def persons_for_user(*, user: User, filters: PersonFilter) -> tuple[QuerySet[Person], Region | None]:
     """Return the unmerged people in the user's scope matching ``filters``; 404 for a foreign region."""
-    people = Person.objects.filter(scope_for(user).rows_q(), merged_into__isnull=True)
+    people = people_in_scope(user=user)
     region = None
     if filters.region_id is not None:
         region = region_get_for_user(user=user, region_id=filters.region_id)

@@ -12,8 +12,7 @@ from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.models import User
 from epigrid.lists import selectors
 from epigrid.lists.merge import MergeError, list_row_move, person_merge, person_unmerge
-from epigrid.people.models import Person
-from epigrid.people.selectors import person_get_for_user, present
+from epigrid.people.selectors import person_get_for_user, person_in_scope, present
 
 
 def _may_merge(user: User) -> None:
@@ -38,9 +37,11 @@ def merge_person(request: ScopedRequest, person_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         other_id = _person_number(request.POST.get("other", ""))
-        other = Person.objects.filter(pk=other_id).first() if other_id else None
-        if other is None:
+        other = person_in_scope(user=user, person_id=other_id)
+        if other_id is None:
             error = _("请填写或选择要合并的人员编号。")
+        elif other is None:
+            error = _("人员不在您的管辖范围内。")
         else:
             kept, absorbed = (other, person) if request.POST.get("keep") == "other" else (person, other)
             try:
@@ -84,9 +85,11 @@ def row_move(request: ScopedRequest, row_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         target_id = _person_number(request.POST.get("person", ""))
-        target = Person.objects.filter(pk=target_id).first() if target_id else None
-        if target is None:
+        target = person_in_scope(user=user, person_id=target_id)
+        if target_id is None:
             error = _("请填写要移至的人员编号。")
+        elif target is None:
+            error = _("人员不在您的管辖范围内。")
         else:
             try:
                 list_row_move(actor=user, row=row, person=target)

@@ -8,6 +8,9 @@ live. The responsible cadre (包保人) is the worker who checks on them; it mus
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.core import signing
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -46,6 +49,37 @@ def findable_at(person: Person, household: Household) -> bool:
     (never browse them), so they are placed where they live instead of being registered twice.
     """
     return person.household_id is None and person.merged_into_id is None and fits(person, household)
+
+
+def may_pick(user: User, person: Person, household: Household, picked: Iterable[int] = ()) -> bool:
+    """Tell whether ``user`` at ``household`` may use ``person``: theirs, or found there by number."""
+    return scope_for(user).covers(person) or (person.pk in set(picked) and findable_at(person, household))
+
+
+PICK_SALT = "epigrid.people.pick"
+PICK_MAX_AGE = 12 * 3600  # a working day: the form may stay open on a phone between two doors
+
+
+def pick_token(person: Person, household: Household) -> str:
+    """Return proof that ``person`` was found at ``household`` by their exact ID number or phone.
+
+    Handed out only by the lookups that matched the typed number; picking a person from above the
+    worker's level needs it, so nobody is reached by guessing record numbers.
+    """
+    return signing.dumps([person.pk, household.pk], salt=PICK_SALT, compress=False)
+
+
+def picked(tokens: Iterable[str], household: Household) -> dict[int, str]:
+    """Return person id → token for the valid pick tokens of this household (others are ignored)."""
+    found: dict[int, str] = {}
+    for token in tokens:
+        try:
+            person_id, household_id = signing.loads(token[:200], salt=PICK_SALT, max_age=PICK_MAX_AGE)
+        except (signing.BadSignature, ValueError, TypeError):
+            continue
+        if household_id == household.pk and isinstance(person_id, int):
+            found[person_id] = token
+    return found
 
 
 @transaction.atomic

@@ -10,9 +10,13 @@ from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.core.models import User
-from epigrid.people.models import Person
 from epigrid.people.placement import PlacementError, cadre_choices, person_place, person_set_cadre
-from epigrid.people.search import person_search, unplaced_for_household, unplaced_for_user
+from epigrid.people.search import (
+    person_search,
+    unplaced_for_household,
+    unplaced_for_user,
+    unplaced_person_for_household,
+)
 from epigrid.people.selectors import person_get_for_user
 from epigrid.regions.selectors import household_get_for_user, region_ancestors
 
@@ -43,7 +47,13 @@ def household_place(request: ScopedRequest, household_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         person_id = request.POST.get("person", "")
-        person = Person.objects.filter(pk=int(person_id)).first() if person_id.isdigit() else None
+        person = (
+            unplaced_person_for_household(
+                user=user, household=household, person_id=int(person_id), pick=request.POST.get("pick", "")
+            )
+            if person_id.isdigit() and len(person_id) < 12
+            else None
+        )
         if person is None:
             error = _("请选择要落户的人员。")
         else:

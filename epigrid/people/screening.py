@@ -11,7 +11,7 @@ user returns the visit already recorded and writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -39,7 +39,7 @@ from epigrid.people.models import (
     Symptom,
     TravelRecord,
 )
-from epigrid.people.placement import findable_at, person_place
+from epigrid.people.placement import may_pick, person_place
 from epigrid.people.services import person_register
 from epigrid.regions.models import Household
 from epigrid.regions.scope import scope_for
@@ -246,6 +246,7 @@ def _validate(
     entries: Sequence[EntryInput],
     measures: Sequence[str],
     notes: str,
+    picks: Collection[int],
 ) -> list[_Checked]:
     errors: list[FieldError] = []
     if visited_at > now() + CLOCK_SKEW:
@@ -264,7 +265,7 @@ def _validate(
     known = {
         p.pk: p
         for p in Person.objects.filter(pk__in=wanted, merged_into__isnull=True)
-        if scope.covers(p) or findable_at(p, household)
+        if may_pick(actor, p, household, picks)
     }
     typed_ids = {parse_id(e.new_person.id_number).normalized for e in entries if e.new_person}
     typed_ids.discard(None)
@@ -374,8 +375,13 @@ def screening_record(
     measures: Sequence[str] = (),
     notes: str = "",
     idempotency_key: str = "",
+    picks: Collection[int] = (),
 ) -> ScreeningResult:
-    """Record one household visit with its people; the same ``idempotency_key`` twice records it once."""
+    """Record one household visit with its people; the same ``idempotency_key`` twice records it once.
+
+    ``picks``: people from above the worker's level found at this door by their exact number
+    (``placement.picked``); they are placed in the household.
+    """
     if not actor.caps.can_write or not scope_for(actor).covers(household):
         raise PermissionDenied
     key = idempotency_key.strip()[:64]
@@ -390,6 +396,7 @@ def screening_record(
         entries=entries,
         measures=measures,
         notes=notes.strip(),
+        picks=picks,
     )
     try:
         with transaction.atomic():

@@ -7,6 +7,7 @@ identifiers by role (``people.selectors.present``) and logs what it showed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -19,7 +20,7 @@ from epigrid.core.models import AuditEvent, User
 from epigrid.lib.idcard import clean_input, parse_id
 from epigrid.lib.phone import normalize_phone
 from epigrid.people.models import Person, Screening, ScreeningEntry
-from epigrid.people.placement import findable_at
+from epigrid.people.placement import findable_at, may_pick, pick_token
 from epigrid.people.selectors import PersonView, present
 from epigrid.regions.models import LEVEL_FIELD, Household, Level, Region
 from epigrid.regions.scope import scope_for
@@ -39,6 +40,7 @@ class LookupMatch:
     view: PersonView
     in_household: bool
     address: str
+    pick: str = ""  # set for someone a list sent down above the worker's level: proof of the number
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def person_lookup(
     scope = scope_for(user)
     # An exact number may also find someone a list sent down to this area who is not placed yet.
     mine = [p for p in found if scope.covers(p) or findable_at(p, household)][:LOOKUP_LIMIT]
+    picks = {p.pk: pick_token(p, household) for p in mine if not scope.covers(p)}
     elsewhere = len(mine) < len(found)
     if found:
         audit_log(
@@ -115,6 +118,7 @@ def person_lookup(
             view=present(person=p, user=user),
             in_household=p.household_id == household.pk,
             address=p.household.address if p.household else "",
+            pick=picks.get(p.pk, ""),
         )
         for p in mine
     )
@@ -141,18 +145,25 @@ def screening_members(
 
 
 def screening_people(
-    *, user: User, person_ids: list[int], request: HttpRequest | None = None
+    *,
+    user: User,
+    household: Household,
+    person_ids: list[int],
+    picks: Collection[int] = (),
+    request: HttpRequest | None = None,
 ) -> dict[int, PersonView]:
-    """Return the picked people the user may see (others silently absent), logging what was shown."""
+    """Return the picked people the user may see (others silently absent), logging what was shown.
+
+    ``picks``: people found at this household by their exact number (``placement.picked``).
+    """
     if not person_ids:
         return {}
-    scope = scope_for(user)
     people = [
         p
         for p in Person.objects.filter(pk__in=person_ids, merged_into__isnull=True).select_related(
             "household", "grid", "village", "town", "district"
         )
-        if scope.covers(p)
+        if may_pick(user, p, household, picks)
     ]
     for p in people:
         audit_log(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.core.clock import now
+from epigrid.people.placement import picked
 from epigrid.people.screening import EntryInput, ScreeningInvalid, screening_record
 from epigrid.people.screening_forms import (
     NEW_ROW_RE,
@@ -51,6 +52,7 @@ class Row:
     form: EntryForm
     view: PersonView | None = None
     member: bool = True
+    pick: str = ""  # proof that a person from above the worker's level was found here by number
 
 
 def _new_row(household: Household, data: object = None, key: str = "") -> Row:
@@ -60,9 +62,9 @@ def _new_row(household: Household, data: object = None, key: str = "") -> Row:
     return Row(key=key, form=form)
 
 
-def _person_row(view: PersonView, data: object = None, *, member: bool) -> Row:
+def _person_row(view: PersonView, data: object = None, *, member: bool, pick: str = "") -> Row:
     key = f"p{view.person.pk}"
-    return Row(key=key, form=EntryForm(data, prefix=key), view=view, member=member)
+    return Row(key=key, form=EntryForm(data, prefix=key), view=view, member=member, pick=pick)
 
 
 @scoped
@@ -82,8 +84,13 @@ def screening_new(request: ScopedRequest, household_id: int) -> HttpResponse:
         member_ids = {view.person.pk for view in members}
         posted = [int(v) for v in data.getlist("persons") if v.isdigit() and len(v) < 19]
         extra = [pk for pk in dict.fromkeys(posted) if pk not in member_ids][:ROWS_MAX]
-        picked = screening_people(user=user, person_ids=extra, request=request)
-        rows += [_person_row(picked[pk], data, member=False) for pk in extra if pk in picked]
+        picks = picked(data.getlist("picks")[:ROWS_MAX], household)
+        shown = screening_people(
+            user=user, household=household, person_ids=extra, picks=picks, request=request
+        )
+        rows += [
+            _person_row(shown[pk], data, member=False, pick=picks.get(pk, "")) for pk in extra if pk in shown
+        ]
         new_keys = [k for k in dict.fromkeys(data.getlist("new")) if NEW_ROW_RE.fullmatch(k)][:ROWS_MAX]
         rows += [_new_row(household, data, key) for key in new_keys]
         valid = form.is_valid()
@@ -104,6 +111,7 @@ def screening_new(request: ScopedRequest, household_id: int) -> HttpResponse:
                     measures=form.cleaned_data["measures"],
                     notes=form.cleaned_data["notes"],
                     idempotency_key=form.cleaned_data["key"],
+                    picks=picks,
                 )
             except ScreeningInvalid as exc:
                 by_key = {row.key: row.form for row in rows}
@@ -160,11 +168,16 @@ def screening_row(request: ScopedRequest, household_id: int) -> HttpResponse:
         return render(request, "people/_screening_row.html", {"row": _new_row(household)})
     if not raw.isdigit() or len(raw) > 18:
         raise Http404
-    picked = screening_people(user=user, person_ids=[int(raw)], request=request)
-    if not picked:
+    picks = picked([request.GET.get("pick", "")], household)
+    shown = screening_people(
+        user=user, household=household, person_ids=[int(raw)], picks=picks, request=request
+    )
+    if not shown:
         raise Http404
-    view = next(iter(picked.values()))
-    row = _person_row(view, member=view.person.household_id == household.pk)
+    view = next(iter(shown.values()))
+    row = _person_row(
+        view, member=view.person.household_id == household.pk, pick=picks.get(view.person.pk, "")
+    )
     return render(request, "people/_screening_row.html", {"row": row})
 
 

@@ -17,7 +17,7 @@ from epigrid.lib.idcard import clean_input, parse_id
 from epigrid.lib.names import name_info
 from epigrid.lib.phone import normalize_phone
 from epigrid.people.models import Person
-from epigrid.people.placement import fits
+from epigrid.people.placement import fits, may_pick, pick_token, picked
 from epigrid.people.selectors import PersonView, present
 from epigrid.regions.models import Household
 from epigrid.regions.scope import scope_for
@@ -95,8 +95,12 @@ def unplaced_for_user(*, user: User, page: str | None) -> Page[Person]:
 
 def unplaced_for_household(
     *, user: User, household: Household, text: str = "", request: HttpRequest | None = None
-) -> list[PersonView]:
-    """Return unplaced people who could live in ``household`` (their known chain covers it)."""
+) -> list[tuple[PersonView, str]]:
+    """Return unplaced people who could live in ``household`` (their known chain covers it).
+
+    People of the user's scope are listed; people sent down above it only answer an exact ID number or
+    phone, and come with a pick token (``placement.pick_token``) that the placement must show.
+    """
     if not scope_for(user).covers(household):
         raise Http404
     chain = Q(district_id=household.district_id)
@@ -107,7 +111,6 @@ def unplaced_for_household(
     if text.strip():
         by, terms = _terms(text[:60])
         people = people.filter(terms) if by else people.none()
-    # People sent down above the user's scope are found by an exact ID number or phone, never browsed.
     scope = scope_for(user)
     exact = by in (BY_ID, BY_PHONE)
     found = [
@@ -125,4 +128,18 @@ def unplaced_for_household(
             detail={"persons": [p.pk for p in found]},
             request=request,
         )
-    return [present(person=p, user=user) for p in found]
+    return [
+        (present(person=p, user=user), "" if scope.covers(p) else pick_token(p, household)) for p in found
+    ]
+
+
+def unplaced_person_for_household(
+    *, user: User, household: Household, person_id: int, pick: str = ""
+) -> Person | None:
+    """Return the unplaced person the user may place in ``household``: theirs, or picked by number."""
+    if not scope_for(user).covers(household):
+        raise Http404
+    person = Person.objects.filter(pk=person_id, household__isnull=True, merged_into__isnull=True).first()
+    if person is None or not may_pick(user, person, household, picked([pick], household)):
+        return None
+    return person

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from epigrid.core.audit import audit_log
@@ -74,3 +75,15 @@ def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | No
         request=request,
     )
     return present(person=person, user=user)
+
+
+def people_in_scope(*, user: User) -> QuerySet[Person]:
+    """Return the user's people (merged duplicates left out), for listings that filter further."""
+    return Person.objects.filter(scope_for(user).rows_q(), merged_into__isnull=True)
+
+
+def person_in_scope(*, user: User, person_id: int | None) -> Person | None:
+    """Return one of the user's people for an action (merge, move), or None; the action audits itself."""
+    if person_id is None:
+        return None
+    return people_in_scope(user=user).filter(pk=person_id).first()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -59,7 +61,8 @@ def test_household_candidates_are_browsed_in_scope_and_found_above_it_by_exact_n
     _sent_down(world, region=world.street, name="黄磊", phone="13700000003")
 
     def names(user, text=""):
-        return {v.person.name for v in unplaced_for_household(user=user, household=world.hh_a1, text=text)}
+        found = unplaced_for_household(user=user, household=world.hh_a1, text=text)
+        return {v.person.name for v, _ in found}
 
     # A grid worker never browses people sent down to the town or the district...
     assert names(world.grid_worker_a) == set()
@@ -120,11 +123,21 @@ def test_place_page_places_and_errors_are_messages(world):
     client.force_login(world.grid_worker_a)
     url = reverse("people:household_place", args=[world.hh_a2.pk])
     assert "陈刚" not in client.get(url).content.decode()
-    assert "陈刚" in client.get(url + "?q=13700000001").content.decode()
+    found = client.get(url + "?q=13700000001").content.decode()
+    assert "陈刚" in found
+    pick = re.search(r'name="pick" value="([^"]+)"', found).group(1)
+    # Without the proof that the number was typed here, a record number alone places nobody.
+    assert client.post(url, {"person": str(person.pk)}).status_code == 400
+    assert (
+        client.post(
+            url.replace(str(world.hh_a2.pk), str(world.hh_a1.pk)), {"person": str(person.pk), "pick": pick}
+        ).status_code
+        == 400
+    )
     assert client.post(url, {"person": "x"}).status_code == 400
     street_person = _sent_down(world, region=world.street, name="黄磊")
     assert client.post(url, {"person": str(street_person.pk)}).status_code == 400
-    assert client.post(url, {"person": str(person.pk), "relation": "儿子"}).status_code == 302
+    assert client.post(url, {"person": str(person.pk), "pick": pick, "relation": "儿子"}).status_code == 302
     body = client.get(reverse("people:household", args=[world.hh_a2.pk])).content.decode()
     assert "陈刚" in body
     client.force_login(world.department)
@@ -141,3 +154,19 @@ def test_cadre_page(world):
     assert client.post(url, {"cadre": str(world.grid_worker_b.pk)}).status_code == 403
     world.zhang.refresh_from_db()
     assert world.zhang.cadre_id == world.grid_worker_a.pk
+
+
+def test_screening_form_picks_a_sent_down_person_only_with_the_lookups_proof(world):
+    person = _sent_down(world, name="陈刚", phone="13700000001")
+    client = Client()
+    client.force_login(world.grid_worker_a)
+    lookup = reverse("screenings:lookup", args=[world.hh_a2.pk])
+    fragment = client.get(lookup, {"row": "nabc123", "nabc123-phone": "13700000001"}).content.decode()
+    assert "陈刚" in fragment
+    pick = re.search(r"pick=([^\"&]+)", fragment).group(1)
+    row_url = reverse("screenings:row", args=[world.hh_a2.pk])
+    assert client.get(row_url, {"person": person.pk}).status_code == 404
+    from urllib.parse import unquote
+
+    row = client.get(row_url, {"person": person.pk, "pick": unquote(pick)})
+    assert row.status_code == 200 and 'name="picks"' in row.content.decode()

@@ -16,6 +16,7 @@ from epigrid.lib.idcard import ERR_CHECK_DIGIT, make_id
 from epigrid.lib.masking import mask_id_number
 from epigrid.people import screening as svc
 from epigrid.people.models import Person, Screening, ScreeningEntry, TravelRecord
+from epigrid.people.placement import picked
 from epigrid.people.screening import (
     EntryInput,
     FieldError,
@@ -445,8 +446,19 @@ def test_a_person_a_list_sent_down_is_found_by_number_and_placed_by_the_visit(wo
     )
     result = person_lookup(user=world.grid_worker_a, household=world.hh_a2, phone="13700000001")
     assert [m.view.person.pk for m in result.matches] == [sent.pk] and not result.elsewhere
+    assert result.matches[0].pick  # the proof the visit needs
     before = Region.objects.get(pk=world.grid_a.pk).person_count
-    _visit(world, EntryInput(key="p1", person_id=sent.pk, travel=_returnee()), household=world.hh_a2)
+    entry = EntryInput(key="p1", person_id=sent.pk, travel=_returnee())
+    with pytest.raises(ScreeningInvalid):  # a record number alone is not enough
+        _visit(world, entry, household=world.hh_a2)
+    screening_record(
+        actor=world.grid_worker_a,
+        household=world.hh_a2,
+        visited_at=timezone.now(),
+        entries=[entry],
+        measures=["informed"],
+        picks=picked([result.matches[0].pick], world.hh_a2),
+    )
     sent.refresh_from_db()
     assert sent.household_id == world.hh_a2.pk and sent.grid_id == world.grid_a.pk
     assert Region.objects.get(pk=world.grid_a.pk).person_count == before + 1
