@@ -230,6 +230,9 @@ def forget_imports() -> None:
     from epigrid.lists.models import ListBatch, ListRow, ListSource
     from epigrid.people.models import Person, TravelRecord
 
+    # The journeys the lists gave registry people too, or every run after the first would find them
+    # on record and skip writing them.
+    TravelRecord.objects.filter(person__list_rows__batch__source__name__startswith="bench-").delete()
     ListRow.objects.filter(batch__source__name__startswith="bench-").delete()
     ListBatch.objects.filter(source__name__startswith="bench-").delete()
     ListSource.objects.filter(name__startswith="bench-").delete()

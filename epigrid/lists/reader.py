@@ -17,6 +17,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from epigrid.lists.columns import (
     FIELD_LABELS,
@@ -110,6 +111,9 @@ class ReadResult:
     rows: list[ListRowData]
     skipped: list[tuple[int, str]]
     warnings: tuple[str, ...]
+    # The non-blank rows below the header: len(rows) plus the skipped ones when every row was read;
+    # the count an upload shows when only a preview (``limit``) was read.
+    rows_below_header: int = 0
 
 
 @dataclass(frozen=True)
@@ -381,12 +385,14 @@ def read_list(
     max_bytes: int,
     mapping_override: dict[str, int] | None = None,
     header_row: int | None = None,
+    limit: int | None = None,
 ) -> ReadResult:
     """Read a name list file: find its header, map its columns, return its rows and skipped rows.
 
     ``mapping_override`` (field → 0-based column) replaces the proposed mapping entirely, e.g. after a
     person corrected it; ``header_row`` (1-based, as the spreadsheet shows it) skips the header search.
-    Raises ``ListFileError`` for a file that cannot be read or has no name column.
+    Raises ``ListFileError`` for a file that cannot be read or has no name column. ``limit`` reads only
+    that many data rows (an upload's preview; the worker reads them all).
     """
     kind, sheet = _read(content, filename, max_bytes)
     table = sheet.rows
@@ -400,7 +406,8 @@ def read_list(
         width = max(len(row) for row in table)
         mapping = _override_mapping(mapping_override, layout.labels, width)
     skipped: list[tuple[int, str]] = []
-    rows = list(iter_rows(table, header_index, mapping, skipped=skipped))
+    rows = list(islice(iter_rows(table, header_index, mapping, skipped=skipped), limit))
+    below = sum(1 for row in table[header_index + 1 :] if any(cell.strip() for cell in row))
     preamble = preamble_lines(table[:header_index])
     batch = extract_batch(" ".join(preamble))
     warnings = [*sheet.warnings, *mapping.warnings]
@@ -416,4 +423,5 @@ def read_list(
         rows=rows,
         skipped=skipped,
         warnings=tuple(warnings),
+        rows_below_header=below,
     )

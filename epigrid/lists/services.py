@@ -43,6 +43,7 @@ def _max_length(model: type[models.Model], field: str) -> int:
 
 # A 100,000-row xlsx is about 8 MB; the limit leaves room for wide lists with long addresses.
 MAX_LIST_BYTES = 50 * 1024 * 1024
+PREVIEW_ROWS = 200
 WRITE_CHUNK = 2_000
 # A running batch whose progress has not moved for this long lost its worker and may be taken over.
 STALE_AFTER = timedelta(minutes=15)
@@ -96,7 +97,8 @@ def list_batch_upload(
     existing = ListBatch.objects.filter(source=source, sha256=digest).first()
     if existing is not None:
         return Upload(existing, created=False)
-    result = read_list(content, file_name, max_bytes=MAX_LIST_BYTES)
+    # A preview: the header, the mapping and the first rows. The worker reads every row when it links.
+    result = read_list(content, file_name, max_bytes=MAX_LIST_BYTES, limit=PREVIEW_ROWS)
     if number is None:
         last = source.batches.aggregate(m=Max("number"))["m"] or 0
         number = result.batch_hint or last + 1
@@ -110,12 +112,11 @@ def list_batch_upload(
         uploaded_by=actor,
         header_row=result.header_row_number,
         mapping=dict(result.mapping.columns),
-        rows_total=len(result.rows),
+        rows_total=result.rows_below_header,
         # What the mapping page shows; replaced by the counts once the batch is linked.
         summary={
             "headers": list(result.mapping.headers),
             "sample": [row.raw for row in result.rows[:10]],
-            "skipped": len(result.skipped),
             "warnings": list(result.warnings),
         },
     )
@@ -125,7 +126,7 @@ def list_batch_upload(
         object_type="list_batch",
         object_id=batch.pk,
         region_path=region.path,
-        detail={"rows": len(result.rows), "skipped": len(result.skipped), "status": batch.status},
+        detail={"rows": result.rows_below_header, "status": batch.status},
     )
     return Upload(batch, created=True)
 
@@ -420,6 +421,7 @@ def list_batch_process(
             mapping_override={k: int(v) for k, v in batch.mapping.items()},
             header_row=batch.header_row,
         )
+        ListBatch.objects.filter(pk=batch.pk).update(rows_total=len(result.rows))  # exact, for progress
         written = set(ListRow.objects.filter(batch=batch).values_list("row_number", flat=True))
         rows, notes = fit_columns([row for row in result.rows if row.row_number not in written])
         district = _district_of(batch.region)
@@ -467,7 +469,9 @@ def list_batch_process(
         ):
             counts[decision] = count
         # Fill once, use many: the list's origin and dates become the people's journeys (added once).
-        journeys = journeys_from_batch(batch_id=batch.pk, year=_list_year(batch))
+        fields = {row.row_number: row.fields for row in result.rows}
+        fields.update({n: row.fields for n, row in rows_by_number.items()})  # as cut to fit
+        journeys = journeys_from_batch(batch_id=batch.pk, year=_list_year(batch), fields=fields)
         batch.summary = {
             "rows": sum(counts.values()),
             "skipped": len(result.skipped),

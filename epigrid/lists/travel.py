@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
@@ -70,51 +71,53 @@ def _day(text: str, year: int) -> date | None:
     return parse_day(text, year=year)
 
 
-def journey_of(fields: dict[str, str], *, person_id: int, year: int) -> TravelRecord | None:
-    """Return (unsaved) the journey a list row describes, or None when it names neither origin nor date."""
+class Journey(NamedTuple):
+    """A journey as a list row gives it, in the columns it is written in (without the timestamps)."""
+
+    person_id: int
+    origin: str
+    from_outbreak_area: bool
+    via_outbreak_area: bool
+    left_on: date | None
+    arrived_on: date | None
+    transport: str
+    transport_no: str
+    companions: str
+
+
+def journey_of(fields: dict[str, str], *, person_id: int, year: int) -> Journey | None:
+    """Return the journey a list row describes, or None when it names neither origin nor date."""
     origin = _clean(fields.get("origin"), 100)
     arrived = _day(str(fields.get("arrival_date") or ""), year)
     if not origin and arrived is None:
         return None
-    came, passed = _flags(
-        origin, str(fields.get("via_outbreak") or ""), tuple(settings.EPIGRID_OUTBREAK_AREAS)
+    areas = tuple(settings.EPIGRID_OUTBREAK_AREAS)
+    came, passed = _flags(origin, str(fields.get("via_outbreak") or ""), areas)
+    return Journey(
+        person_id,
+        origin or "不详",
+        came,
+        passed,
+        _day(str(fields.get("left_date") or ""), year),
+        arrived,
+        transport_kind(fields.get("transport", "")),
+        _clean(fields.get("transport_no"), 40),
+        _clean(fields.get("companions"), 200),
     )
-    return TravelRecord(
-        person_id=person_id,
-        origin=origin or "不详",
-        from_outbreak_area=came,
-        via_outbreak_area=passed,
-        left_on=_day(str(fields.get("left_date") or ""), year),
-        arrived_on=arrived,
-        transport=transport_kind(fields.get("transport", "")),
-        transport_no=_clean(fields.get("transport_no"), 40),
-        companions=_clean(fields.get("companions"), 200),
-    )
 
 
-JOURNEY_COLUMNS = (
-    "person_id", "origin", "from_outbreak_area", "via_outbreak_area", "left_on", "arrived_on", "transport",
-    "transport_no", "companions", "created_at", "updated_at",
-)  # fmt: skip
+JOURNEY_COLUMNS = (*Journey._fields, "created_at", "updated_at")
 
 
-def _day_value(day: date | None) -> object:
-    return day.isoformat() if day is not None and connection.vendor != "postgresql" else day
+def journeys_from_fields(rows: Iterable[tuple[int, dict[str, str]]], *, year: int) -> int:
+    """Add the journeys that (person id, row fields) pairs describe; return how many were added.
 
-
-def journeys_from_rows(rows: Iterable[ListRow], *, year: int) -> int:
-    """Add the journeys the linked rows describe to their people; return how many were added.
-
-    Written with the bulk writer: a 100,000-row list names as many journeys.
+    Written with the bulk writer (a 100,000-row list names as many journeys); a journey already on
+    record, same person, origin and arrival day, is skipped.
     """
-    wanted: list[TravelRecord] = []
-    for row in rows:
-        if row.person_id is None or row.decision not in LINKED:
-            continue
-        journey = journey_of(row.fields, person_id=row.person_id, year=year)
-        if journey is not None:
-            wanted.append(journey)
-    stamp = now() if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now())
+    wanted = [j for person_id, fields in rows if (j := journey_of(fields, person_id=person_id, year=year))]
+    on_sqlite = connection.vendor != "postgresql"
+    stamp = connection.ops.adapt_datetimefield_value(now()) if on_sqlite else now()
     writer = TableWriter(TravelRecord, JOURNEY_COLUMNS)
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
@@ -127,20 +130,36 @@ def journeys_from_rows(rows: Iterable[ListRow], *, year: int) -> int:
             if key in known:
                 continue
             known.add(key)
-            writer.rows.append(
-                (j.person_id, j.origin, j.from_outbreak_area, j.via_outbreak_area, _day_value(j.left_on),
-                 _day_value(j.arrived_on), j.transport, j.transport_no, j.companions, stamp, stamp)
-            )  # fmt: skip
+            if on_sqlite:
+                left = j.left_on.isoformat() if j.left_on else None
+                arrived = j.arrived_on.isoformat() if j.arrived_on else None
+                j = j._replace(left_on=left, arrived_on=arrived)  # type: ignore[arg-type]
+            writer.rows.append((*j, stamp, stamp))
         writer.flush()
     return writer.written
 
 
-def journeys_from_batch(*, batch_id: int, year: int) -> int:
-    """Add the journeys of a processed batch's linked rows (rows whose person was merged away follow it)."""
-    rows = (
-        ListRow.objects.filter(batch_id=batch_id, decision__in=LINKED, person__isnull=False)
-        .exclude(person__merged_into__isnull=False)
-        .only("person_id", "decision", "fields")
-        .order_by("row_number")
+def journeys_from_rows(rows: Iterable[ListRow], *, year: int) -> int:
+    """Add the journeys the linked rows describe to their people (a reviewer's decision)."""
+    return journeys_from_fields(
+        ((row.person_id, row.fields) for row in rows if row.person_id is not None and row.decision in LINKED),
+        year=year,
     )
-    return journeys_from_rows(rows.iterator(chunk_size=CHUNK), year=year)
+
+
+def journeys_from_batch(*, batch_id: int, year: int, fields: dict[int, dict[str, str]] | None = None) -> int:
+    """Add the journeys of a processed batch's linked rows (rows of merged-away people are skipped).
+
+    ``fields`` (row number → fields), when the caller still holds the rows it read, saves reading
+    them back from the database.
+    """
+    linked = ListRow.objects.filter(batch_id=batch_id, decision__in=LINKED, person__isnull=False).exclude(
+        person__merged_into__isnull=False
+    )
+    if fields is None:
+        pairs = linked.order_by("row_number").values_list("person_id", "fields").iterator(chunk_size=CHUNK)
+        return journeys_from_fields(pairs, year=year)
+    numbers = linked.order_by("row_number").values_list("row_number", "person_id").iterator(chunk_size=CHUNK)
+    return journeys_from_fields(
+        ((person_id, fields[n]) for n, person_id in numbers if n in fields), year=year
+    )
