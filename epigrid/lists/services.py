@@ -27,7 +27,7 @@ from epigrid.lists.linking import (
     RowLink,
 )
 from epigrid.lists.models import ListBatch, ListRow, ListSource
-from epigrid.lists.reader import ListRowData, read_list
+from epigrid.lists.reader import ListRowData, ReadResult, read_list
 from epigrid.lists.travel import journeys_from_batch, journeys_from_rows
 from epigrid.people.models import Person, TravelRecord
 from epigrid.regions.models import Household, Level, Region
@@ -76,6 +76,8 @@ def _district_of(region: Region) -> Region:
 class Upload:
     batch: ListBatch
     created: bool
+    # The whole file as read, when the caller asked for it (``read_all``) to link it in this process.
+    read: ReadResult | None = None
 
 
 @transaction.atomic
@@ -87,6 +89,7 @@ def list_batch_upload(
     file_name: str,
     content: bytes,
     number: int | None = None,
+    read_all: bool = False,
 ) -> Upload:
     """Store a received list and its proposed column mapping; the same file twice is one batch.
 
@@ -97,8 +100,10 @@ def list_batch_upload(
     existing = ListBatch.objects.filter(source=source, sha256=digest).first()
     if existing is not None:
         return Upload(existing, created=False)
-    # A preview: the header, the mapping and the first rows. The worker reads every row when it links.
-    result = read_list(content, file_name, max_bytes=MAX_LIST_BYTES, limit=PREVIEW_ROWS)
+    # A preview: the header, the mapping and the first rows. The worker reads every row when it links,
+    # unless the caller links in this process (the command line) and keeps the whole read.
+    limit = None if read_all else PREVIEW_ROWS
+    result = read_list(content, file_name, max_bytes=MAX_LIST_BYTES, limit=limit)
     if number is None:
         last = source.batches.aggregate(m=Max("number"))["m"] or 0
         number = result.batch_hint or last + 1
@@ -128,7 +133,7 @@ def list_batch_upload(
         region_path=region.path,
         detail={"rows": result.rows_below_header, "status": batch.status},
     )
-    return Upload(batch, created=True)
+    return Upload(batch, created=True, read=result if read_all else None)
 
 
 @transaction.atomic
@@ -396,7 +401,11 @@ def _claim(batch_id: int, *, resume: bool) -> bool:
 
 
 def list_batch_process(
-    *, batch_id: int, progress: Callable[[int, int], None] | None = None, resume: bool = False
+    *,
+    batch_id: int,
+    progress: Callable[[int, int], None] | None = None,
+    resume: bool = False,
+    read: ReadResult | None = None,
 ) -> str:
     """Link a queued batch: read, decide every row, create new people, write rows in chunks.
 
@@ -407,19 +416,26 @@ def list_batch_process(
     A batch stopped half-way (a worker killed, a failure) is finished by running this again (after
     ``STALE_AFTER``, or at once with ``resume``): the rows already written are kept and skipped, and
     because every new person is created in the same transaction as the rows linked to them, no
-    person is created twice.
+    person is created twice. ``read``: the upload's whole read, when the caller uploaded and links in
+    one process (used only if the confirmed mapping is the one it was read with).
     """
     claimed = _claim(batch_id, resume=resume)
     batch = ListBatch.objects.select_related("region", "source").get(pk=batch_id)
     if not claimed:
         return batch.status
     try:
-        result = read_list(
-            bytes(batch.content),
-            batch.file_name,
-            max_bytes=MAX_LIST_BYTES,
-            mapping_override={k: int(v) for k, v in batch.mapping.items()},
-            header_row=batch.header_row,
+        mapping = {k: int(v) for k, v in batch.mapping.items()}
+        same_reading = read is not None and dict(read.mapping.columns) == mapping
+        result = (
+            read
+            if read is not None and same_reading
+            else read_list(
+                bytes(batch.content),
+                batch.file_name,
+                max_bytes=MAX_LIST_BYTES,
+                mapping_override=mapping,
+                header_row=batch.header_row,
+            )
         )
         ListBatch.objects.filter(pk=batch.pk).update(rows_total=len(result.rows))  # exact, for progress
         written = set(ListRow.objects.filter(batch=batch).values_list("row_number", flat=True))

@@ -109,22 +109,30 @@ def journey_of(fields: dict[str, str], *, person_id: int, year: int) -> Journey 
 JOURNEY_COLUMNS = (*Journey._fields, "created_at", "updated_at")
 
 
-def journeys_from_fields(rows: Iterable[tuple[int, dict[str, str]]], *, year: int) -> int:
+def journeys_from_fields(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    year: int,
+    known: set[tuple[int, str, date | None]] | None = None,
+) -> int:
     """Add the journeys that (person id, row fields) pairs describe; return how many were added.
 
     Written with the bulk writer (a 100,000-row list names as many journeys); a journey already on
-    record, same person, origin and arrival day, is skipped.
+    record, same person, origin and arrival day, is skipped. ``known``, when the caller fetched the
+    journeys on record for all these people at once, saves a query per chunk.
     """
     wanted = [j for person_id, fields in rows if (j := journey_of(fields, person_id=person_id, year=year))]
     on_sqlite = connection.vendor != "postgresql"
     stamp = connection.ops.adapt_datetimefield_value(now()) if on_sqlite else now()
     writer = TableWriter(TravelRecord, JOURNEY_COLUMNS)
+    fetch = known is None
+    known = known or set()
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        people = {j.person_id for j in chunk}
-        known = set(
-            TravelRecord.objects.filter(person_id__in=people).values_list("person_id", "origin", "arrived_on")
-        )
+        if fetch:
+            people = {j.person_id for j in chunk}
+            on_record = TravelRecord.objects.filter(person_id__in=people)
+            known = set(on_record.values_list("person_id", "origin", "arrived_on"))
         for j in chunk:
             key = (j.person_id, j.origin, j.arrived_on)
             if key in known:
@@ -160,6 +168,8 @@ def journeys_from_batch(*, batch_id: int, year: int, fields: dict[int, dict[str,
         pairs = linked.order_by("row_number").values_list("person_id", "fields").iterator(chunk_size=CHUNK)
         return journeys_from_fields(pairs, year=year)
     numbers = linked.order_by("row_number").values_list("row_number", "person_id").iterator(chunk_size=CHUNK)
-    return journeys_from_fields(
-        ((person_id, fields[n]) for n, person_id in numbers if n in fields), year=year
-    )
+    # The journeys on record for the batch's people, in one join rather than a query per chunk.
+    on_record = TravelRecord.objects.filter(person__list_rows__batch_id=batch_id)
+    known = set(on_record.values_list("person_id", "origin", "arrived_on"))
+    pairs = ((person_id, fields[n]) for n, person_id in numbers if n in fields)
+    return journeys_from_fields(pairs, year=year, known=known)

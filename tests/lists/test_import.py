@@ -318,3 +318,34 @@ def test_people_merged_into_another_are_not_linked(world):
     batch = _queued(world, f"姓名,联系电话\n{twin.name},13700000000\n".encode(), "并.csv")
     list_batch_process(batch_id=batch.pk)
     assert ListRow.objects.get(batch=batch).person_id != twin.pk
+
+
+def test_uploading_and_linking_in_one_process_reads_the_file_once(world, monkeypatch):
+    from epigrid.lists import services
+
+    calls = []
+    real = services.read_list
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("limit"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services, "read_list", counting)
+    upload = list_batch_upload(
+        actor=world.hq, region=world.district, source_name="区教育局", file_name="a.csv",
+        content=_list_csv(world), read_all=True,
+    )  # fmt: skip
+    list_batch_confirm(actor=world.hq, batch=upload.batch)
+    list_batch_process(batch_id=upload.batch.pk, read=upload.read)
+    assert calls == [None]  # one whole read, no preview, no second read
+    # The web upload reads a preview; a corrected mapping is always read again from the file.
+    other = list_batch_upload(
+        actor=world.hq, region=world.district, source_name="区卫健局", file_name="b.csv",
+        content=_list_csv(world), read_all=True,
+    )  # fmt: skip
+    mapping = dict(other.batch.mapping)
+    mapping.pop("phone", None)
+    list_batch_confirm(actor=world.hq, batch=other.batch, mapping=mapping)
+    list_batch_process(batch_id=other.batch.pk, read=other.read)
+    assert calls == [None, None, None]
+    assert ListBatch.objects.get(pk=other.batch.pk).status == ListBatch.Status.DONE

@@ -58,13 +58,14 @@ class Command(BaseCommand):
                 file_name=path.name,
                 content=path.read_bytes(),
                 number=options["batch"],
+                read_all=True,  # linked in this process: the file is read once
             )
         except ListFileError as exc:
             raise CommandError(f"{path.name}: {exc.message}; nothing imported") from None
         batch = upload.batch
         if batch.status == ListBatch.Status.UPLOADED:
             list_batch_confirm(actor=actor, batch=batch)
-            list_batch_process(batch_id=batch.pk)
+            list_batch_process(batch_id=batch.pk, read=upload.read)
             batch.refresh_from_db()
         summary = {
             "source": batch.source.name,
