@@ -194,17 +194,15 @@ def _registry(district: Region) -> Iterator[tuple[int, str, str, date | str | No
     """Stream the district's people in the columns linkage reads, ten thousand rows at a time.
 
     People merged into another record are skipped: the record they were merged into stands for them.
-    On SQLite the rows come straight from the cursor, birth dates still as ISO text: converting a
-    million dates costs seconds and only the few thousand scored people need theirs
-    (``person_record`` reads the text).
+    On SQLite birth dates stay ISO text: converting a million dates costs seconds and only the few
+    thousand scored people need theirs (``person_record`` reads the text).
     """
     people = Person.objects.filter(district_id=district.pk, merged_into__isnull=True).values_list(
         "id", "name", "id_number", "birth_date", "sex", "phone"
     )
-    if connection.vendor != "sqlite":
-        # PostgreSQL returns dates as dates; the ORM's iterator uses a server-side cursor.
-        yield from people.iterator(chunk_size=10_000)
-        return
+    # Straight from the cursor, past the ORM's per-row work. PostgreSQL returns dates as dates and
+    # sends the whole result to the client (about 150 MB for a million people): 0.5 s faster than
+    # the ORM's server-side cursor, measured with the city demo.
     sql, params = people.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
