@@ -28,7 +28,6 @@ from epigrid.lib.names import name_info
 
 # How many candidates of a row are kept as evidence for a reviewer.
 KEEP_CANDIDATES = 3
-PARTIAL_ID_KINDS = frozenset({"idp", "ida", "idy", "idm"})
 
 DECISION_MATCHED = "matched"
 DECISION_NEW = "new"
@@ -145,30 +144,41 @@ class ListIndex:
                 self.name_rows[record.name_key].append(row_number)
         # Best comparisons per row, as (total, person id, comparison); kept short.
         self.best: dict[int, list[tuple[float, int, Comparison]]] = defaultdict(list)
+        self._key_tables = self._tables()
+
+    def _tables(self) -> tuple[dict[str, list[int]], ...]:
+        """Return the key tables in ``registry_key_parts`` order: id, idp, ida, idy, idm, ph."""
+        empty: dict[str, list[int]] = {}
+        return tuple(self.by_kind.get(kind) or empty for kind in ("id", "idp", "ida", "idy", "idm", "ph"))
 
     def probe_row(
         self, pk: int, name: str, id_number: str, birth: date | str | None, sex: str, phone: str
     ) -> None:
         """Score one streamed registry row against every list row sharing an identifier key with it.
 
-        Called a million times per import: the row stays a tuple until a key hits.
+        Called a million times per import: the row stays a tuple until a key hits, and the keys are
+        the slices of ``registry_key_parts`` looked up in place (a partial key only when some list row
+        has that kind of key), without building the list of pairs.
         """
+        t_id, t_idp, t_ida, t_idy, t_idm, t_ph = self._key_tables
         rows: set[int] | None = None
-        partial: set[int] | None = None
-        by_kind = self.by_kind
-        for kind, value in registry_key_parts(id_number, phone):
-            table = by_kind.get(kind)
-            if not table:
-                continue
-            hit = table.get(value)
-            if not hit:
-                continue
-            if kind in PARTIAL_ID_KINDS:
-                partial = partial if partial is not None else set()
-                partial.update(hit)
-            else:
-                rows = rows if rows is not None else set()
-                rows.update(hit)
+        partial: list[int] = []
+        n = id_number
+        if len(n) == 18:
+            hit = t_id.get(n)
+            if hit:
+                rows = set(hit)
+            if t_idp and (hit := t_idp.get(n[:14])):
+                partial += hit
+            if t_ida and (hit := t_ida.get(n[6:])):
+                partial += hit
+            if t_idy and (hit := t_idy.get(n[:6] + n[10:])):
+                partial += hit
+            if t_idm and (hit := t_idm.get(n[:10] + n[14:])):
+                partial += hit
+        if phone and t_ph and (hit := t_ph.get(phone.replace("-", "")[-8:])):
+            rows = rows if rows is not None else set()
+            rows.update(hit)
         if partial:
             # A wrong digit leaves exactly one of the four partial keys intact, so one shared
             # partial key is what a typo looks like, and also what the same birth date and
