@@ -27,11 +27,14 @@ def run(db: str, size: str) -> dict[str, object]:
     line = epigrid(["load_demo", "--size", size], env).stdout.strip().splitlines()[-1]
     match = re.search(r"in ([\d.]+) s \(([\d,]+) people/s\)", line)
     assert match, line
+    visits = re.search(r"(\d+) door-to-door visits in ([\d.]+) s", line)
     return {
         "db": db,
         "size": size,
         "seconds": float(match.group(1)),
         "people_per_second": int(match.group(2).replace(",", "")),
+        "visits": int(visits.group(1)) if visits else 0,
+        "visit_seconds": float(visits.group(2)) if visits else 0.0,
         "line": line,
     }
 
@@ -49,7 +52,10 @@ def main() -> None:
     results = [run(db, size) for size in args.sizes for db in dbs]
     save("generator", {"runs": results})
     for r in results:
-        print(f"{r['db']:<9} {r['size']:<9} {r['seconds']:>6} s {r['people_per_second']:>8,} people/s")
+        print(
+            f"{r['db']:<9} {r['size']:<9} {r['seconds']:>6} s {r['people_per_second']:>8,} people/s"
+            f"  + {r['visits']:,} visits in {r['visit_seconds']} s"
+        )
 
 
 if __name__ == "__main__":

@@ -197,7 +197,8 @@ def test_load_demo_if_empty_loads_once_then_does_nothing():
     out = StringIO()
     call_command("load_demo", if_empty=True, stdout=out)
     assert re.fullmatch(
-        r"demo district loaded: \d+ regions, \d+ households, 5000 people in [\d.]+ s \([\d,]+ people/s\)\n",
+        r"demo district loaded: \d+ regions, \d+ households, 5000 people in [\d.]+ s \([\d,]+ people/s\), "
+        r"\d+ door-to-door visits in [\d.]+ s\n",
         out.getvalue(),
     )
     regions, people = Region.objects.count(), Person.objects.count()

@@ -54,5 +54,6 @@ class Command(BaseCommand):
         rate = summary.people / summary.seconds if summary.seconds else 0.0
         self.stdout.write(
             f"demo district loaded: {summary.regions} regions, {summary.households} households, "
-            f"{summary.people} people in {summary.seconds:.1f} s ({rate:,.0f} people/s)"
+            f"{summary.people} people in {summary.seconds:.1f} s ({rate:,.0f} people/s), "
+            f"{summary.visits} door-to-door visits in {summary.visit_seconds:.1f} s"
         )
