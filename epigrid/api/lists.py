@@ -372,7 +372,7 @@ def review_rows(request: HttpRequest, page: Query[PageParams]) -> dict[str, obje
 )
 def row_detail(request: HttpRequest, row_id: int) -> dict[str, object]:
     user = actor(request)
-    row = selectors.review_row_get_for_user(user=user, row_id=row_id)
+    row = selectors.row_get_for_user(user=user, row_id=row_id)
     candidates = _candidates(row, user)
     audit_log(
         actor=user,
@@ -388,7 +388,7 @@ def row_detail(request: HttpRequest, row_id: int) -> dict[str, object]:
 
 def _review_row(user: User, row_id: int) -> ListRow:
     require(user, "can_write")
-    row = selectors.review_row_get_for_user(user=user, row_id=row_id)
+    row = selectors.row_get_for_user(user=user, row_id=row_id)
     if row.decision != ListRow.Decision.REVIEW:
         raise HttpError(409, _("该行已有结论，无需再确认"))
     return row

@@ -18,6 +18,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.lists.models import ListRow, PersonMerge
+from epigrid.lists.services import list_row_decided
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Region
 from epigrid.regions.scope import scope_for
@@ -204,18 +205,4 @@ def list_row_move(*, actor: User, row: ListRow, person: Person) -> ListRow:
     _check_actor(actor, person)
     if person.merged_into_id:
         raise MergeError(_("该人员已合并到其他人员，请选择保留的记录。"))
-    before = row.person_id
-    row.person = person
-    row.decision = ListRow.Decision.MATCHED
-    row.decided_by = actor
-    row.decided_at = now()
-    row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
-    audit_log(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        object_type="list_row",
-        object_id=row.pk,
-        region_path=person.place.path,
-        detail={"op": "move", "from": before, "to": person.pk},
-    )
-    return row
+    return list_row_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.MATCHED, by="move")

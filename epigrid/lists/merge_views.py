@@ -12,6 +12,7 @@ from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.models import User
 from epigrid.lists import selectors
 from epigrid.lists.merge import MergeError, list_row_move, person_merge, person_unmerge
+from epigrid.people.models import Person
 from epigrid.people.selectors import person_get_for_user, person_in_scope, present
 
 
@@ -25,6 +26,17 @@ def _person_number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) < 12 else None
 
 
+def _chosen(user: User, text: str, *, missing: str) -> tuple[Person | None, str]:
+    """Return the person a typed record number names in the user's scope, or the message to show."""
+    number = _person_number(text)
+    person = person_in_scope(user=user, person_id=number)
+    if number is None:
+        return None, missing
+    if person is None:
+        return None, _("人员不在您的管辖范围内。")
+    return person, ""
+
+
 @scoped
 def merge_person(request: ScopedRequest, person_id: int) -> HttpResponse:
     """Show a record beside the records that may be the same person; merge the chosen pair."""
@@ -36,13 +48,10 @@ def merge_person(request: ScopedRequest, person_id: int) -> HttpResponse:
         return redirect("people:detail", person.merged_into_id)
     error = ""
     if request.method == "POST":
-        other_id = _person_number(request.POST.get("other", ""))
-        other = person_in_scope(user=user, person_id=other_id)
-        if other_id is None:
-            error = _("请填写或选择要合并的人员编号。")
-        elif other is None:
-            error = _("人员不在您的管辖范围内。")
-        else:
+        other, error = _chosen(
+            user, request.POST.get("other", ""), missing=_("请填写或选择要合并的人员编号。")
+        )
+        if other is not None:
             kept, absorbed = (other, person) if request.POST.get("keep") == "other" else (person, other)
             try:
                 person_merge(actor=user, kept=kept, absorbed=absorbed, reason=request.POST.get("reason", ""))
@@ -84,13 +93,8 @@ def row_move(request: ScopedRequest, row_id: int) -> HttpResponse:
     row = selectors.row_get_for_user(user=user, row_id=row_id)
     error = ""
     if request.method == "POST":
-        target_id = _person_number(request.POST.get("person", ""))
-        target = person_in_scope(user=user, person_id=target_id)
-        if target_id is None:
-            error = _("请填写要移至的人员编号。")
-        elif target is None:
-            error = _("人员不在您的管辖范围内。")
-        else:
+        target, error = _chosen(user, request.POST.get("person", ""), missing=_("请填写要移至的人员编号。"))
+        if target is not None:
             try:
                 list_row_move(actor=user, row=row, person=target)
             except MergeError as exc:

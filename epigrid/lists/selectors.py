@@ -52,8 +52,8 @@ def review_rows_for_user(*, user: User) -> QuerySet[ListRow]:
     )
 
 
-def review_row_get_for_user(*, user: User, row_id: int) -> ListRow:
-    """Return one row of a batch in the user's scope; 404 for any other."""
+def row_get_for_user(*, user: User, row_id: int) -> ListRow:
+    """Return one row (any decision) of a batch in the user's scope; 404 for any other."""
     row = (
         ListRow.objects.filter(scope_for(user).regions_q_for("batch__region__"), pk=row_id)
         .select_related("batch__source", "batch__region", "person")
@@ -135,15 +135,3 @@ def merge_get_for_user(*, user: User, merge_id: int) -> PersonMerge:
     if merge is None or not Person.objects.filter(scope_for(user).rows_q(), pk=merge.kept_id).exists():
         raise Http404
     return merge
-
-
-def row_get_for_user(*, user: User, row_id: int) -> ListRow:
-    """Return any row of a batch in the user's scope (not only rows in review); 404 otherwise."""
-    row = (
-        ListRow.objects.filter(scope_for(user).regions_q_for("batch__region__"), pk=row_id)
-        .select_related("batch__source", "batch__region", "person")
-        .first()
-    )
-    if row is None:
-        raise Http404
-    return row

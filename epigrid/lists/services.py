@@ -565,7 +565,11 @@ def _list_year(batch: ListBatch) -> int:
     return timezone.localtime(batch.created_at).year
 
 
-def _review_decided(*, actor: User, row: ListRow, person: Person, decision: str) -> ListRow:
+def list_row_decided(
+    *, actor: User, row: ListRow, person: Person, decision: str, by: str = "review"
+) -> ListRow:
+    """Write a person's decision on a list row (a review, a move): link, journey, audit."""
+    before = row.person_id
     row.person = person
     row.decision = decision
     row.decided_by = actor
@@ -577,7 +581,7 @@ def _review_decided(*, actor: User, row: ListRow, person: Person, decision: str)
         action=AuditEvent.Action.UPDATE,
         object_type="list_row",
         object_id=row.pk,
-        detail={"decision": decision, "person": person.pk, "by": "review"},
+        detail={"decision": decision, "person": person.pk, "by": by, "from": before},
     )
     return row
 
@@ -585,7 +589,7 @@ def _review_decided(*, actor: User, row: ListRow, person: Person, decision: str)
 @transaction.atomic
 def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
     """Record a reviewer's decision that a list row is ``person``."""
-    return _review_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.MATCHED)
+    return list_row_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.MATCHED)
 
 
 @transaction.atomic
@@ -596,4 +600,4 @@ def list_row_new_person(*, actor: User, row: ListRow) -> ListRow:
     person = _unplaced_person(record, chain)
     person.save()
     Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + 1)
-    return _review_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.NEW)
+    return list_row_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.NEW)

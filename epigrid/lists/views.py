@@ -92,7 +92,7 @@ def review_list(request: ScopedRequest) -> HttpResponse:
 def review_row(request: ScopedRequest, row_id: int) -> HttpResponse:
     """Show a row beside its candidates; link it to one of them or make it a new person."""
     user = request.user
-    row = selectors.review_row_get_for_user(user=user, row_id=row_id)
+    row = selectors.row_get_for_user(user=user, row_id=row_id)
     candidates = selectors.row_candidates(row=row, user=user)
     if request.method == "POST" and row.decision == ListRow.Decision.REVIEW:
         action = request.POST.get("action", "")
