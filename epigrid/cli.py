@@ -111,8 +111,11 @@ def demo(argv: list[str]) -> int:
     from epigrid.demo.lists import demo_lists_load
 
     hq = User.objects.filter(username="hq").first()
-    if hq is not None:
-        demo_lists_load(uploader=hq)
+    batches = demo_lists_load(uploader=hq) if hq is not None else []
+    if batches:
+        rows = sum(int(b.summary.get("rows", 0)) for b in batches)
+        review = sum(int(b.summary.get("review", 0)) for b in batches)
+        print(f"部门名单 department lists: {len(batches)} batches, {rows} rows linked, {review} to review")
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
