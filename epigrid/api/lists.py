@@ -21,13 +21,8 @@ from epigrid.lists import selectors
 from epigrid.lists.columns import FIELDS
 from epigrid.lists.files import ListFileError
 from epigrid.lists.models import ListBatch, ListRow, ListSource
-from epigrid.lists.services import (
-    MAX_LIST_BYTES,
-    list_batch_confirm,
-    list_batch_upload,
-    list_row_link,
-    list_row_new_person,
-)
+from epigrid.lists.review import list_row_link, list_row_new_person
+from epigrid.lists.services import MAX_LIST_BYTES, list_batch_confirm, list_batch_upload
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 

@@ -18,7 +18,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.lists.models import ListRow, PersonMerge
-from epigrid.lists.services import list_row_decided
+from epigrid.lists.review import list_row_decided
 from epigrid.people.models import Person
 from epigrid.regions.models import Household, Region
 from epigrid.regions.scope import scope_for

@@ -28,7 +28,7 @@ from epigrid.lists.linking import (
 )
 from epigrid.lists.models import ListBatch, ListRow, ListSource
 from epigrid.lists.reader import ListRowData, ReadResult, read_list
-from epigrid.lists.travel import journeys_from_batch, journeys_from_rows
+from epigrid.lists.travel import journeys_from_batch
 from epigrid.people.models import Person, TravelRecord
 from epigrid.regions.models import Household, Level, Region
 from epigrid.regions.services import chain_to
@@ -159,7 +159,7 @@ def list_batch_confirm(*, actor: User, batch: ListBatch, mapping: dict[str, int]
     return batch
 
 
-def _fields_record(fields: dict[str, str], *, row_number: int, as_of: date) -> Record:
+def fields_record(fields: dict[str, str], *, row_number: int, as_of: date) -> Record:
     """Build the linkage record of a list row from its canonical fields."""
     age_text = fields.get("age", "")
     age = int(age_text) if age_text.isdigit() and len(age_text) <= 3 else None
@@ -176,7 +176,7 @@ def _fields_record(fields: dict[str, str], *, row_number: int, as_of: date) -> R
     )
 
 
-def _unplaced_person(record: Record, chain: dict[str, int]) -> Person:
+def unplaced_person(record: Record, chain: dict[str, int]) -> Person:
     """Return (unsaved) the person a list row describes, placed down to ``chain``, source 下发."""
     return Person(
         name=record.name,
@@ -227,7 +227,7 @@ def link_rows(
             reason = ERR_NAME_TOO_LONG.format(row=row.row_number, limit=NAME_LIMIT)
             links[row.row_number] = RowLink(row.row_number, DECISION_REJECTED, reason=reason)
             continue
-        records[row.row_number] = _fields_record(row.fields, row_number=row.row_number, as_of=as_of)
+        records[row.row_number] = fields_record(row.fields, row_number=row.row_number, as_of=as_of)
     index = ListIndex(records.items())
     probe = index.probe_row
     population = 0
@@ -485,7 +485,7 @@ def list_batch_process(
         # Fill once, use many: the list's origin and dates become the people's journeys (added once).
         fields = {row.row_number: row.fields for row in result.rows}
         fields.update({n: row.fields for n, row in rows_by_number.items()})  # as cut to fit
-        journeys = journeys_from_batch(batch_id=batch.pk, year=_list_year(batch), fields=fields)
+        journeys = journeys_from_batch(batch_id=batch.pk, year=list_year(batch), fields=fields)
         batch.summary = {
             "rows": sum(counts.values()),
             "skipped": len(result.skipped),
@@ -560,44 +560,6 @@ def _list_row(batch_id: int, row: ListRowData, link: RowLink, decided_at: object
     )
 
 
-def _list_year(batch: ListBatch) -> int:
+def list_year(batch: ListBatch) -> int:
     """Return the year a date without one ("1月20日") in the list means: the year it was received."""
     return timezone.localtime(batch.created_at).year
-
-
-def list_row_decided(
-    *, actor: User, row: ListRow, person: Person, decision: str, by: str = "review"
-) -> ListRow:
-    """Write a person's decision on a list row (a review, a move): link, journey, audit."""
-    before = row.person_id
-    row.person = person
-    row.decision = decision
-    row.decided_by = actor
-    row.decided_at = now()
-    row.save(update_fields=["person", "decision", "decided_by", "decided_at"])
-    journeys_from_rows([row], year=_list_year(row.batch))
-    audit_log(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        object_type="list_row",
-        object_id=row.pk,
-        detail={"decision": decision, "person": person.pk, "by": by, "from": before},
-    )
-    return row
-
-
-@transaction.atomic
-def list_row_link(*, actor: User, row: ListRow, person: Person) -> ListRow:
-    """Record a reviewer's decision that a list row is ``person``."""
-    return list_row_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.MATCHED)
-
-
-@transaction.atomic
-def list_row_new_person(*, actor: User, row: ListRow) -> ListRow:
-    """Record a reviewer's decision that a list row is nobody in the registry: create the person."""
-    record = _fields_record({"name": row.name, **row.fields}, row_number=row.row_number, as_of=local_today())
-    chain = chain_to(row.batch.region)
-    person = _unplaced_person(record, chain)
-    person.save()
-    Region.objects.filter(pk__in=list(chain.values())).update(person_count=F("person_count") + 1)
-    return list_row_decided(actor=actor, row=row, person=person, decision=ListRow.Decision.NEW)

@@ -14,7 +14,8 @@ from epigrid.lists import selectors
 from epigrid.lists.files import ListFileError
 from epigrid.lists.forms import ListUploadForm, MappingForm
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.lists.services import list_batch_confirm, list_batch_upload, list_row_link, list_row_new_person
+from epigrid.lists.review import list_row_link, list_row_new_person
+from epigrid.lists.services import list_batch_confirm, list_batch_upload
 from epigrid.regions.scope import scope_for
 
 
