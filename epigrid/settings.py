@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "epigrid.regions",
     "epigrid.people",
     "epigrid.lists",
+    "epigrid.monitoring",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
