@@ -116,6 +116,14 @@ def demo(argv: list[str]) -> int:
         rows = sum(int(b.summary.get("rows", 0)) for b in batches)
         review = sum(int(b.summary.get("review", 0)) for b in batches)
         print(f"部门名单 department lists: {len(batches)} batches, {rows} rows linked, {review} to review")
+    from epigrid.demo.outbreak import demo_outbreak_load
+
+    outbreak = demo_outbreak_load(staff=User.objects.filter(username="village").first())
+    if outbreak.episodes:
+        print(
+            f"医学观察 observation: {outbreak.episodes} people, {outbreak.checks} checks, "
+            f"{outbreak.fevers} fevers, {outbreak.missed} missed slots"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
