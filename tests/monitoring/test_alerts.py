@@ -1,0 +1,205 @@
+"""Derived states: a slot missed after its deadline, alerts at once for the grid, escalated for the town."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from epigrid.core.models import AuditEvent
+from epigrid.monitoring.alerts import (
+    AckInvalid,
+    alert_acknowledge,
+    alerts_for_user,
+    not_reported,
+    roster,
+)
+from epigrid.monitoring.models import AlertAck, HealthCheck
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def check(episode, day, slot, *, temperature="36.5", symptoms=(), entered: dt.datetime | None = None):
+    row = HealthCheck.objects.create(
+        episode=episode,
+        person=episode.person,
+        grid_id=episode.grid_id,
+        day=day,
+        slot=slot,
+        temperature=Decimal(temperature),
+        symptoms=list(symptoms),
+        fever=episode.policy.is_fever(Decimal(temperature)),
+        channel=HealthCheck.Channel.ROSTER,
+        recorded_at=entered or timezone.now(),
+    )
+    if entered is not None:
+        HealthCheck.objects.filter(pk=row.pk).update(entered_at=entered)
+        row.refresh_from_db()
+    return row
+
+
+@pytest.fixture
+def today():
+    return timezone.localdate()
+
+
+def missed_people(user, region, moment):
+    return {
+        s.slot.key: [r.episode.person_id for r in s.rows]
+        for s in not_reported(user=user, region=region, moment=moment)
+    }
+
+
+def test_a_slot_is_missed_only_after_its_deadline(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    user = world.grid_worker_a
+    assert missed_people(user, world.grid_a, at(today, 11, 59)) == {}
+    assert missed_people(user, world.grid_a, at(today, 12, 1)) == {"am": [world.zhang.pk]}
+    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {
+        "am": [world.zhang.pk],
+        "pm": [world.zhang.pk],
+    }
+    check(episode, today, "am")
+    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {"pm": [world.zhang.pk]}
+
+
+def test_an_acknowledged_miss_leaves_the_list_and_other_days_do_not_count(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    alert_acknowledge(
+        actor=world.grid_worker_a, episode=episode, kind=AlertAck.Kind.MISSED, day=today, slot="am",
+        action=AlertAck.Action.PHONED, note="",
+    )  # fmt: skip
+    check(episode, today - dt.timedelta(days=1), "pm")  # yesterday's check does not cover today
+    assert missed_people(world.grid_worker_a, world.grid_a, at(today, 20, 30)) == {"pm": [world.zhang.pk]}
+
+
+def test_not_reported_at_village_and_town_level_and_scope(world, open_episode, today):
+    open_episode(world.zhang)
+    open_episode(world.li)
+    late = at(today, 21)
+    assert missed_people(world.village_leader, world.village_a, late)["am"] == [world.zhang.pk]
+    assert sorted(missed_people(world.hq, world.district, late)["pm"]) == sorted(
+        [world.zhang.pk, world.li.pk]
+    )
+    assert missed_people(world.town_officer, world.town, late)["am"] == [world.zhang.pk]
+    with pytest.raises(Http404):
+        not_reported(user=world.grid_worker_b, region=world.grid_a, moment=late)
+    with pytest.raises(Http404):
+        not_reported(user=world.outsider, region=world.district, moment=late)
+
+
+def test_a_closed_episode_is_not_missed(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    episode.status = episode.Status.RELEASED
+    episode.save()
+    assert missed_people(world.grid_worker_a, world.grid_a, at(today, 21)) == {}
+
+
+def alert_people(user, moment):
+    count, alerts = alerts_for_user(user, moment)
+    assert count == len(alerts)
+    return [(a.episode.person_id, a.escalated) for a in alerts]
+
+
+def test_fever_alerts_the_grid_and_village_at_once_and_the_town_after_the_policy_minutes(
+    world, open_episode, today
+):
+    episode = open_episode(world.zhang)
+    entered = at(today, 8)
+    check(episode, today, "am", temperature="38.1", entered=entered)
+    soon = entered + dt.timedelta(minutes=29)
+    later = entered + dt.timedelta(minutes=31)
+    assert alert_people(world.grid_worker_a, soon) == [(world.zhang.pk, False)]
+    assert alert_people(world.village_leader, soon) == [(world.zhang.pk, False)]
+    assert alert_people(world.town_officer, soon) == []
+    assert alert_people(world.hq, soon) == []
+    assert alert_people(world.town_officer, later) == [(world.zhang.pk, True)]
+    assert alert_people(world.hq, later) == [(world.zhang.pk, True)]
+    assert alert_people(world.grid_worker_a, later) == [(world.zhang.pk, True)]
+    # Not the other grid, the other town, departments, checkpoints or another district.
+    for user in (world.grid_worker_b, world.department, world.checkpoint, world.outsider, world.admin):
+        assert alert_people(user, later) == []
+    assert alert_people(world.grid_worker_a, entered - dt.timedelta(minutes=1)) == []  # not yet entered
+
+
+def test_escalation_follows_the_episode_policy(world, open_episode, today, policy):
+    policy.escalate_minutes = 90
+    policy.save()
+    episode = open_episode(world.zhang)
+    entered = at(today, 8)
+    check(episode, today, "am", temperature="36.6", symptoms=["cough"], entered=entered)
+    assert alert_people(world.town_officer, entered + dt.timedelta(minutes=60)) == []
+    assert alert_people(world.town_officer, entered + dt.timedelta(minutes=91)) == [(world.zhang.pk, True)]
+
+
+def test_a_normal_or_replaced_reading_raises_nothing(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    first = check(episode, today, "am", temperature="37.5", entered=at(today, 7))
+    second = check(episode, today, "pm", temperature="36.4", entered=at(today, 8))
+    assert alert_people(world.grid_worker_a, at(today, 9)) == [(world.zhang.pk, True)]
+    # The mistaken morning reading is replaced by a normal one: no alert is left.
+    HealthCheck.objects.filter(pk=first.pk).update(replaced_by=second)
+    assert alert_people(world.grid_worker_a, at(today, 9)) == []
+
+
+def test_acknowledging_closes_the_alert_for_everyone_and_is_audited(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    fever = check(episode, today, "am", temperature="38.0", entered=at(today, 8))
+    ack = alert_acknowledge(
+        actor=world.village_leader, episode=episode, kind=AlertAck.Kind.ABNORMAL, day=today, slot="am",
+        action=AlertAck.Action.FEVER_CLINIC, note="已联系120送区医院发热门诊", health_check=fever,
+    )  # fmt: skip
+    for user in (world.grid_worker_a, world.village_leader, world.town_officer, world.hq):
+        assert alert_people(user, at(today, 12)) == []
+    event = AuditEvent.objects.get(object_type="alert_ack", object_id=str(ack.pk))
+    assert event.detail["action"] == "fever_clinic" and "已联系" not in str(event.detail)
+
+
+def test_acknowledging_refuses_what_does_not_fit(world, open_episode, today):
+    episode = open_episode(world.zhang)
+    normal = check(episode, today, "am", temperature="36.5")
+    fever = check(episode, today, "pm", temperature="38.5")
+    base = {"episode": episode, "day": today, "note": ""}
+    cases = [
+        ({"kind": "abnormal", "slot": "am", "action": "visited"}, "health_check"),
+        ({"kind": "abnormal", "slot": "am", "action": "visited", "health_check": normal}, "health_check"),
+        ({"kind": "abnormal", "slot": "am", "action": "visited", "health_check": fever}, "health_check"),
+        ({"kind": "missed", "slot": "am", "action": "visited", "health_check": fever}, "health_check"),
+        ({"kind": "missed", "slot": "noon", "action": "visited"}, "slot"),
+        ({"kind": "missed", "slot": "am", "action": "other"}, "note"),
+        ({"kind": "missed", "slot": "am", "action": "shrugged"}, "action"),
+        ({"kind": "late", "slot": "am", "action": "visited"}, "kind"),
+    ]
+    for kwargs, field in cases:
+        with pytest.raises(AckInvalid) as caught:
+            alert_acknowledge(actor=world.grid_worker_a, **base, **kwargs)
+        assert caught.value.field == field
+    with pytest.raises(PermissionDenied):
+        alert_acknowledge(actor=world.department, **base, kind="missed", slot="am", action="phoned")
+    with pytest.raises(Http404):
+        alert_acknowledge(actor=world.grid_worker_b, **base, kind="missed", slot="am", action="phoned")
+    assert not AlertAck.objects.exists()
+
+
+def test_roster_shows_each_slot_and_logs_the_ids(world, open_episode, today):
+    zhang = open_episode(world.zhang)
+    open_episode(world.li)  # another grid
+    check(zhang, today, "am", temperature="36.7")
+    rows = roster(user=world.grid_worker_a, grid=world.grid_a, day=today, moment=at(today, 21))
+    assert [r.episode.person_id for r in rows] == [world.zhang.pk]
+    am, pm = rows[0].cells
+    assert am.check is not None and am.check.temperature == Decimal("36.7") and not am.overdue
+    assert pm.check is None and pm.overdue
+    assert rows[0].view.phone == world.zhang.phone  # grid workers phone people
+    event = AuditEvent.objects.filter(object_type="roster").latest("id")
+    assert event.detail["persons"] == [world.zhang.pk]
+    hq_rows = roster(user=world.hq, grid=world.grid_a, day=today)
+    assert "*" in hq_rows[0].view.phone  # HQ sees phones masked
+    with pytest.raises(Http404):
+        roster(user=world.grid_worker_b, grid=world.grid_a, day=today)
