@@ -6,6 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
+from epigrid.monitoring import check_views, selfreport_views
 from epigrid.people import registry_views, screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -66,6 +67,14 @@ lists_patterns = (
     "lists",
 )
 
+monitoring_patterns = (
+    [
+        path("episodes/<int:episode_id>/check/", check_views.episode_phone_check, name="phone_check"),
+        path("episodes/<int:episode_id>/link/", check_views.episode_link, name="link"),
+    ],
+    "monitoring",
+)
+
 urlpatterns = [
     path("", core_views.root, name="root"),
     path("home/", core_views.home, name="home"),
@@ -80,5 +89,7 @@ urlpatterns = [
     path("screenings/", include(screenings_patterns)),
     path("staff/", include(staff_patterns)),
     path("lists/", include(lists_patterns)),
+    path("monitoring/", include(monitoring_patterns)),
+    path("r/<str:token>/", selfreport_views.self_report, name="self_report"),
     path("api/v1/", api.urls),
 ]

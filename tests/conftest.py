@@ -82,6 +82,24 @@ class World:
             entries=[EntryInput(key="p", person_id=self.zhang.pk, temperature=Decimal("36.5"))],
         ).screening
 
+    @cached_property
+    def episode_zhang(self):
+        """张伟 under home medical observation since yesterday (built on first use)."""
+        import datetime as dt
+
+        from epigrid.monitoring.models import Episode
+        from epigrid.monitoring.policy import current_policy
+
+        policy = current_policy()
+        started = timezone.localdate() - dt.timedelta(days=1)
+        return Episode.objects.create(
+            person=self.zhang, district_id=self.zhang.district_id, town_id=self.zhang.town_id,
+            village_id=self.zhang.village_id, grid_id=self.zhang.grid_id,
+            household_id=self.zhang.household_id, kind=Episode.Kind.HOME,
+            basis=Episode.Basis.OUTBREAK_RETURN, policy=policy, started_on=started, last_exposure=started,
+            planned_end=started + dt.timedelta(days=policy.observation_days),
+        )  # fmt: skip
+
     def personas(self) -> dict[str, User]:
         return {
             "hq": self.hq,

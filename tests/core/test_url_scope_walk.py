@@ -25,7 +25,10 @@ PARAMETER_OBJECTS = {
     "row_id": "hq_review_row",
     "screening_id": "screening_a1",
     "merge_id": "hq_merge",
+    "episode_id": "episode_zhang",
 }
+# Parameters that are not ids: the walk fills them with a value that opens nothing.
+PARAMETER_VALUES = {"<str:token>": "forged-token-opens-nothing"}
 # The JSON API answers 401 instead of redirecting to the log-in page, and 405 to a GET of a path that
 # only takes POST; tests/api/test_walk.py walks every API operation with its own method.
 API_PREFIX = "api/v1/"
@@ -57,6 +60,8 @@ def _url(route: str, world) -> str:
     path = route
     for name, attribute in PARAMETER_OBJECTS.items():
         path = path.replace(f"<int:{name}>", str(getattr(world, attribute).pk))
+    for parameter, value in PARAMETER_VALUES.items():
+        path = path.replace(parameter, value)
     assert "<" not in path, f"add the parameter of {route!r} to PARAMETER_OBJECTS"
     return "/" + path
 

@@ -1,0 +1,136 @@
+"""Staff pages around health checks: an episode's self-report link (printable) and a check taken by phone.
+
+Both are ``@scoped`` and need a role that writes: the episode is looked up inside the user's subtrees
+(404 outside, as for a missing id), and the services check the scope again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.core.access import ScopedRequest, requires, scoped
+from epigrid.core.clock import now
+from epigrid.core.models import User
+from epigrid.monitoring.checks import (
+    CheckInvalid,
+    check_record,
+    link_create,
+    link_revoke,
+    parse_temperature,
+)
+from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
+from epigrid.monitoring.policy import slot_at, slots
+from epigrid.people.models import Symptom
+from epigrid.regions.scope import scope_for
+
+
+def episode_for_writer(user: User, episode_id: int) -> Episode:
+    """Return the episode if it lies in the user's scope; 404 otherwise, as for a missing id."""
+    episode = (
+        Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
+        .select_related("person", "policy")
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    return episode
+
+
+@scoped
+@requires("can_write")
+def episode_link(request: ScopedRequest, episode_id: int) -> HttpResponse:
+    """Show whether the episode has a live self-report link; create (show once, to print) or revoke it."""
+    episode = episode_for_writer(request.user, episode_id)
+    url = ""
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                _created, token = link_create(actor=request.user, episode=episode)
+                url = request.build_absolute_uri(reverse("self_report", args=[token]))
+            elif action == "revoke":
+                for link in ReportLink.objects.filter(episode=episode, revoked_at__isnull=True):
+                    link_revoke(actor=request.user, link=link)
+        except CheckInvalid as exc:
+            error = "; ".join(str(e.message) for e in exc.errors)
+    current = ReportLink.objects.filter(episode=episode, revoked_at__isnull=True).order_by("-created_at")
+    return render(
+        request,
+        "monitoring/check_link.html",
+        {"episode": episode, "live": current.first(), "url": url, "error": error},
+    )
+
+
+@scoped
+@requires("can_write")
+def episode_phone_check(request: ScopedRequest, episode_id: int) -> HttpResponse:
+    """Record a check taken by phone (channel ``phone``); late entries keep the time they were taken."""
+    episode = episode_for_writer(request.user, episode_id)
+    policy = episode.policy
+    moment = now()
+    values: dict[str, object] = {
+        "day": timezone.localdate(moment).isoformat(),
+        "slot": slot_at(policy, moment),
+        "time": timezone.localtime(moment).strftime("%H:%M"),
+        "temperature": "",
+        "symptoms": [],
+        "went_out": False,
+    }
+    errors: list[str] = []
+    recorded: HealthCheck | None = None
+    status = 200
+    if request.method == "POST":
+        data = request.POST
+        values = {
+            "day": data.get("day", ""),
+            "slot": data.get("slot", ""),
+            "time": data.get("time", ""),
+            "temperature": data.get("temperature", "")[:10],
+            "symptoms": data.getlist("symptoms"),
+            "went_out": data.get("went_out") == "1",
+        }
+        try:
+            day = dt.date.fromisoformat(str(values["day"]))
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time.fromisoformat(str(values["time"]))))
+        except ValueError:
+            errors.append(_("日期或时间无效"))
+        else:
+            try:
+                recorded = check_record(
+                    actor=request.user,
+                    episode=episode,
+                    day=day,
+                    slot=str(values["slot"]),
+                    temperature=parse_temperature(str(values["temperature"])),
+                    symptoms=[str(s) for s in data.getlist("symptoms")],
+                    went_out=bool(values["went_out"]),
+                    channel=HealthCheck.Channel.PHONE,
+                    recorded_at=at,
+                )
+            except CheckInvalid as exc:
+                errors = [str(e.message) for e in exc.errors]
+        if errors:
+            status = 400
+    recent = HealthCheck.objects.filter(episode=episode, replaced_by__isnull=True).order_by("-day", "-slot")
+
+    return render(
+        request,
+        "monitoring/check_phone.html",
+        {
+            "episode": episode,
+            "slots": slots(policy),
+            "symptom_choices": [(k, Symptom(k).label if k in Symptom.values else k) for k in policy.symptoms],
+            "values": values,
+            "errors": errors,
+            "recorded": recorded,
+            "recent": recent[:6],
+        },
+        status=status,
+    )

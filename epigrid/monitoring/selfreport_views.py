@@ -1,0 +1,178 @@
+"""The personal self-report page ``/r/<token>/``: no log-in, one small form, a clear confirmation.
+
+Access: declared ``@public`` on purpose. The page is opened by whoever holds the unguessable link
+(192 random bits, only their SHA-256 stored), like a password-reset link; it shows no identifier — the
+name masked to its first character ("张*"), the day and the slot — and nothing at all for a token
+that is forged, revoked or belongs to a closed episode (a plain 404 page). No session, no cookie: the
+POST is ``csrf_exempt`` because a phone opening the link from WeChat has no session to tie a CSRF
+token to; what a forged cross-site POST would need is the token itself, and then it could post
+anyway. Submissions and unknown tokens are rate-limited per client address (``ratelimit``).
+
+The page is self-contained (inline CSS under a CSP nonce, no script, no external resource) and far
+below 30 KB, so it loads on a weak connection and in WeChat's built-in browser. Language: ``?lang=en``
+or ``?lang=zh-hans``, otherwise the browser's Accept-Language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone, translation
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from epigrid.core.access import public
+from epigrid.core.audit import client_ip
+from epigrid.core.clock import now
+from epigrid.lib.masking import mask_name
+from epigrid.monitoring import ratelimit
+from epigrid.monitoring.checks import CheckInvalid, check_record, link_resolve, link_touch, parse_temperature
+from epigrid.monitoring.models import HealthCheck, ReportLink
+from epigrid.monitoring.policy import slot_at, slots
+from epigrid.people.models import Symptom
+
+# Per client address: a household behind one carrier NAT shares an address, so the limit is generous
+# for people and small for a script.
+SUBMIT_LIMIT = 30
+SUBMIT_WINDOW = 60  # seconds
+UNKNOWN_LIMIT = 20  # requests with a token that opens nothing
+UNKNOWN_WINDOW = 60
+
+# Slot labels are policy data; the usual ones are translated.
+SLOT_LABELS = {"上午": gettext_lazy("上午"), "下午": gettext_lazy("下午"), "晚上": gettext_lazy("晚上")}
+
+PAGE_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.NONCE], "form-action": [CSP.SELF]}
+
+
+def _language(request: HttpRequest) -> str:
+    wanted = request.GET.get("lang", "")
+    if wanted in ("en", "zh-hans"):
+        return wanted
+    return "en" if str(getattr(request, "LANGUAGE_CODE", "")).startswith("en") else "zh-hans"
+
+
+def _slot_label(label: str) -> str:
+    return str(SLOT_LABELS.get(label, label))
+
+
+def _symptom_label(key: str) -> str:
+    return str(Symptom(key).label) if key in Symptom.values else key
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, object], status: int = 200) -> HttpResponse:
+    lang = context["lang"]
+    response = render(request, f"monitoring/{template}", context, status=status)
+    response["Content-Language"] = "en" if lang == "en" else "zh-Hans"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never pass it on
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _invalid(request: HttpRequest, lang: str, status: int = 404) -> HttpResponse:
+    context: dict[str, object] = {
+        "lang": lang,
+        "html_lang": "en" if lang == "en" else "zh-CN",
+        "status": status,
+    }
+    return _page(request, "selfreport_invalid.html", context, status=status)
+
+
+@public
+@csrf_exempt
+@never_cache
+@csp_override(PAGE_CSP)
+@require_http_methods(["GET", "POST"])
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    lang = _language(request)
+    with translation.override(lang):
+        address = client_ip(request) or "-"
+        link = link_resolve(token)
+        if link is None:
+            if not ratelimit.allow("selfreport-unknown", address, limit=UNKNOWN_LIMIT, window=UNKNOWN_WINDOW):
+                return _invalid(request, lang, status=429)
+            return _invalid(request, lang)
+        if request.method == "POST":
+            if not ratelimit.allow("selfreport-post", address, limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW):
+                return _invalid(request, lang, status=429)
+            return _submit(request, link, lang)
+        return _form(request, link, lang)
+
+
+def _context(link: ReportLink, lang: str, **extra: object) -> dict[str, object]:
+    episode = link.episode
+    policy = episode.policy
+    moment = now()
+    day_slots = {s.key: s.label for s in slots(policy)}
+    current = slot_at(policy, moment)
+    return {
+        "lang": lang,
+        "html_lang": "en" if lang == "en" else "zh-CN",
+        "name": mask_name(episode.person.name),
+        "day": timezone.localdate(moment),
+        "slot": current,
+        "slot_label": _slot_label(day_slots.get(current, current)),
+        "symptoms": [(key, _symptom_label(key)) for key in policy.symptoms],
+        "other_lang": "zh-hans" if lang == "en" else "en",
+        "other_lang_label": "中文" if lang == "en" else "English",
+        **extra,
+    }
+
+
+def _form(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
+    return _page(request, "selfreport.html", _context(link, lang, ticked=[], went_out=False))
+
+
+def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
+    episode = link.episode
+    policy = episode.policy
+    moment = now()
+    slot = request.POST.get("slot", "")
+    if slot not in policy.slot_keys:
+        slot = slot_at(policy, moment)
+    ticked = request.POST.getlist("symptoms")
+    went_out = request.POST.get("went_out") == "1"
+    typed = request.POST.get("temperature", "")[:10]
+    try:
+        check = check_record(
+            actor=None,
+            episode=episode,
+            day=timezone.localdate(moment),
+            slot=slot,
+            temperature=parse_temperature(typed),
+            symptoms=ticked,
+            went_out=went_out,
+            channel=HealthCheck.Channel.SELF,
+            recorded_at=moment,
+        )
+    except CheckInvalid as exc:
+        context = _context(
+            link,
+            lang,
+            ticked=ticked,
+            went_out=went_out,
+            typed=typed,
+            errors=[str(e.message) for e in exc.errors],
+        )
+        return _page(request, "selfreport.html", context, status=400)
+    link_touch(link)
+    day_slots = {s.key: s.label for s in slots(policy)}
+    return _page(
+        request,
+        "selfreport_done.html",
+        {
+            "lang": lang,
+            "html_lang": "en" if lang == "en" else "zh-CN",
+            "name": mask_name(episode.person.name),
+            "check": check,
+            "slot_label": _slot_label(day_slots.get(check.slot, check.slot)),
+            "at": timezone.localtime(check.recorded_at),
+            "symptoms": [_symptom_label(s) for s in check.symptoms],
+        },
+    )
