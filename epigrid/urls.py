@@ -6,7 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
-from epigrid.monitoring import check_views, selfreport_views
+from epigrid.monitoring import alert_views, check_views, selfreport_views
 from epigrid.people import registry_views, screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -71,6 +71,11 @@ monitoring_patterns = (
     [
         path("episodes/<int:episode_id>/check/", check_views.episode_phone_check, name="phone_check"),
         path("episodes/<int:episode_id>/link/", check_views.episode_link, name="link"),
+        path("grids/<int:region_id>/roster/", alert_views.roster_page, name="roster"),
+        path("grids/<int:region_id>/roster/check/", alert_views.roster_check, name="roster_check"),
+        path("regions/<int:region_id>/not-reported/", alert_views.not_reported_page, name="not_reported"),
+        path("alerts/", alert_views.alerts_page, name="alerts"),
+        path("alerts/ack/", alert_views.alert_ack, name="ack"),
     ],
     "monitoring",
 )

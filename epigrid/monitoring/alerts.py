@@ -285,6 +285,11 @@ class Alert:
     def raised_at(self) -> dt.datetime:
         return self.check.entered_at
 
+    @property
+    def slot_label(self) -> str:
+        key = self.check.slot
+        return next((s.label for s in slots(self.episode.policy) if s.key == key), key)
+
 
 def _checks_in_scope_q(user: User) -> Q:
     """Checks in the user's subtrees, by the check's own grid column (so the (grid, day) index serves)."""

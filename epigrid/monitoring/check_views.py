@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,37 +16,24 @@ from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.core.clock import now
-from epigrid.core.models import User
 from epigrid.monitoring.checks import (
     CheckInvalid,
     check_record,
+    episode_in_scope,
     link_create,
     link_revoke,
     parse_temperature,
 )
-from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
+from epigrid.monitoring.models import HealthCheck, ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
-from epigrid.regions.scope import scope_for
-
-
-def episode_for_writer(user: User, episode_id: int) -> Episode:
-    """Return the episode if it lies in the user's scope; 404 otherwise, as for a missing id."""
-    episode = (
-        Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
-        .select_related("person", "policy")
-        .first()
-    )
-    if episode is None:
-        raise Http404
-    return episode
 
 
 @scoped
 @requires("can_write")
 def episode_link(request: ScopedRequest, episode_id: int) -> HttpResponse:
     """Show whether the episode has a live self-report link; create (show once, to print) or revoke it."""
-    episode = episode_for_writer(request.user, episode_id)
+    episode = episode_in_scope(request.user, episode_id)
     url = ""
     error = ""
     if request.method == "POST":
@@ -72,7 +59,7 @@ def episode_link(request: ScopedRequest, episode_id: int) -> HttpResponse:
 @requires("can_write")
 def episode_phone_check(request: ScopedRequest, episode_id: int) -> HttpResponse:
     """Record a check taken by phone (channel ``phone``); late entries keep the time they were taken."""
-    episode = episode_for_writer(request.user, episode_id)
+    episode = episode_in_scope(request.user, episode_id)
     policy = episode.policy
     moment = now()
     values: dict[str, object] = {

@@ -17,6 +17,7 @@ from epigrid.api.api import EpiGridAPI
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
+from epigrid.monitoring.models import HealthCheck
 from epigrid.people.models import Screening
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
@@ -68,6 +69,7 @@ def _call(client: Client, method: str, url: str, world):
         }
         return client.post(url, data)
     body = {"person_id": world.zhang.pk} if url.endswith("/link") else {}
+    body = {"temperature": "36.5"} if url.endswith("/checks") else body
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
@@ -77,6 +79,7 @@ def _state(world) -> tuple[object, ...]:
         ListBatch.objects.get(pk=world.hq_batch.pk).status,
         ListBatch.objects.count(),
         Screening.objects.count(),
+        HealthCheck.objects.count(),
     )
 
 
