@@ -215,6 +215,7 @@ def test_the_link_page_shows_a_new_link_once_and_revokes(world, open_episode):
     body = client.post(page, {"action": "create"}).content.decode()
     link = ReportLink.objects.get(episode=episode, revoked_at__isnull=True)
     token = body.split("/r/")[1].split("/")[0]
+    assert "<svg" in body and 'class="segno"' in body  # the QR code, inline
     assert link_resolve(token) == link
     assert token not in client.get(page).content.decode()  # shown once: only the hash is kept
     client.post(page, {"action": "revoke"})
