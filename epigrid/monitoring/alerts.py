@@ -42,6 +42,8 @@ ESCALATED_ROLES = frozenset({Role.TOWN_OFFICER, Role.DISTRICT_HQ})
 ALERT_DAYS = 3
 # At most this many rows per list (and per slot on the "not reported" list); the count says the rest.
 LIST_LIMIT = 200
+# A missed slot stays on the "not reported" list this long after its deadline (unless dealt with).
+WINDOW = dt.timedelta(hours=24)
 
 
 class AckInvalid(Exception):
@@ -206,9 +208,11 @@ class MissedRow:
 
 @dataclass
 class MissedSlot:
-    """The people who missed one slot of the day: the first ``LIST_LIMIT`` and how many in all."""
+    """The people who missed one slot of a day: the first ``LIST_LIMIT`` and how many in all."""
 
     slot: Slot
+    day: dt.date
+    deadline: dt.datetime
     count: int = 0
     rows: list[MissedRow] = field(default_factory=list)
 
@@ -228,45 +232,44 @@ def not_reported(
     *, user: User, region: Region, moment: dt.datetime, request: HttpRequest | None = None,
     limit: int = LIST_LIMIT,
 ) -> list[MissedSlot]:  # fmt: skip
-    """Return, per slot of ``moment``'s local day whose deadline has passed, the open episodes in
-    ``region`` with neither a current check nor an acknowledged miss for it.
+    """Return, per slot whose deadline passed in the 24 hours before ``moment``, the open episodes in
+    ``region`` with neither a current check nor an acknowledged miss for that day and slot.
 
+    The window is rolling: at 21:00 it holds this morning's and this evening's slots, at 03:00 the
+    night after, yesterday's two, so a miss stays on the list for a day unless someone deals with it.
     Each policy in use is asked separately (its deadlines differ); the query walks the episode index of
     the region's level (grid, village or town and status) and probes the current-check unique index and
     the acknowledgement index once per episode. The listing is logged.
     """
     _require_region(user, region)
-    day = timezone.localdate(moment)
+    today = timezone.localdate(moment)
     column, region_id = _region_field(region)
-    base = Episode.objects.filter(**{column: region_id}, status=Episode.Status.OPEN, started_on__lte=day)
-    by_slot: dict[str, MissedSlot] = {}
-    order: list[str] = []
+    base = Episode.objects.filter(**{column: region_id}, status=Episode.Status.OPEN)
+    by_slot: dict[tuple[dt.date, str], MissedSlot] = {}
     for policy in _policies().values():
-        for slot in slots(policy):
-            deadline = slot_deadline(policy, day, slot.key)
-            if deadline >= moment:
-                continue
-            missed = base.filter(policy_id=policy.pk).filter(_missing_q(day, slot.key))
-            count = missed.count()
-            if not count:
-                continue
-            if slot.key not in by_slot:
-                by_slot[slot.key] = MissedSlot(slot=slot)
-                order.append(slot.key)
-            entry = by_slot[slot.key]
-            entry.count += count
-            room = limit - len(entry.rows)
-            if room > 0:
-                for episode in missed.select_related("person").order_by("pk")[:room]:
-                    entry.rows.append(
-                        MissedRow(
-                            episode=episode, view=present(person=episode.person, user=user), deadline=deadline
-                        )
-                    )
-    result = [by_slot[k] for k in order]
+        for day in (today - dt.timedelta(days=1), today):
+            for slot in slots(policy):
+                deadline = slot_deadline(policy, day, slot.key)
+                if not moment - WINDOW < deadline < moment:
+                    continue
+                missed = base.filter(policy_id=policy.pk, started_on__lte=day).filter(
+                    _missing_q(day, slot.key)
+                )
+                count = missed.count()
+                if not count:
+                    continue
+                entry = by_slot.setdefault((day, slot.key), MissedSlot(slot=slot, day=day, deadline=deadline))
+                entry.count += count
+                room = limit - len(entry.rows)
+                if room > 0:
+                    for episode in missed.select_related("person").order_by("pk")[:room]:
+                        view = present(person=episode.person, user=user)
+                        entry.rows.append(MissedRow(episode=episode, view=view, deadline=deadline))
+    result = [by_slot[key] for key in sorted(by_slot, key=lambda k: by_slot[k].deadline, reverse=True)]
     _log_list(
         user=user, request=request, what="not_reported", region=region,
-        persons=sorted({r.episode.person_id for s in result for r in s.rows}), extra={"day": day.isoformat()},
+        persons=sorted({r.episode.person_id for group in result for r in group.rows}),
+        extra={"at": moment.isoformat()},
     )  # fmt: skip
     return result
 

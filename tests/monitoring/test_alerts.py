@@ -50,27 +50,41 @@ def today():
 
 
 def missed_people(user, region, moment):
+    """{slot key: person ids} of ``moment``'s day, and {"yesterday " + key: ids} of the day before."""
+    today = timezone.localdate(moment)
     return {
-        s.slot.key: [r.episode.person_id for r in s.rows]
+        ("" if s.day == today else "yesterday ") + s.slot.key: [r.episode.person_id for r in s.rows]
         for s in not_reported(user=user, region=region, moment=moment)
     }
 
 
 def test_a_slot_is_missed_only_after_its_deadline(world, open_episode, today):
-    episode = open_episode(world.zhang)
+    episode = open_episode(world.zhang, days_ago=0)
     user = world.grid_worker_a
+    zhang = [world.zhang.pk]
     assert missed_people(user, world.grid_a, at(today, 11, 59)) == {}
-    assert missed_people(user, world.grid_a, at(today, 12, 1)) == {"am": [world.zhang.pk]}
-    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {
-        "am": [world.zhang.pk],
-        "pm": [world.zhang.pk],
-    }
+    assert missed_people(user, world.grid_a, at(today, 12, 1)) == {"am": zhang}
+    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {"am": zhang, "pm": zhang}
     check(episode, today, "am")
-    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {"pm": [world.zhang.pk]}
+    assert missed_people(user, world.grid_a, at(today, 20, 1)) == {"pm": zhang}
+
+
+def test_a_miss_stays_on_the_list_for_a_day(world, open_episode, today):
+    episode = open_episode(world.zhang, days_ago=2)
+    user = world.grid_worker_a
+    zhang = [world.zhang.pk]
+    yesterday = today - dt.timedelta(days=1)
+    check(episode, yesterday, "am")
+    # At 03:00 yesterday evening's slot is still missing; the morning one was reported.
+    assert missed_people(user, world.grid_a, at(today, 3)) == {"yesterday pm": zhang}
+    # At 12:30 yesterday's evening slot (16.5 hours ago) and this morning's are both on the list.
+    assert missed_people(user, world.grid_a, at(today, 12, 30)) == {"yesterday pm": zhang, "am": zhang}
+    # At 20:30 yesterday's is more than 24 hours old.
+    assert missed_people(user, world.grid_a, at(today, 20, 30)) == {"am": zhang, "pm": zhang}
 
 
 def test_an_acknowledged_miss_leaves_the_list_and_other_days_do_not_count(world, open_episode, today):
-    episode = open_episode(world.zhang)
+    episode = open_episode(world.zhang, days_ago=0)
     alert_acknowledge(
         actor=world.grid_worker_a, episode=episode, kind=AlertAck.Kind.MISSED, day=today, slot="am",
         action=AlertAck.Action.PHONED, note="",
