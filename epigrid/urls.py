@@ -6,7 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
-from epigrid.monitoring import alert_views, check_views, selfreport_views
+from epigrid.monitoring import alert_views, check_views, episode_views, selfreport_views
 from epigrid.people import registry_views, screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -69,6 +69,13 @@ lists_patterns = (
 
 monitoring_patterns = (
     [
+        path("", episode_views.episode_home, name="home"),
+        path("regions/<int:region_id>/episodes/", episode_views.episode_list, name="episodes"),
+        path("episodes/<int:episode_id>/", episode_views.episode_detail, name="episode"),
+        path("episodes/<int:episode_id>/release/", episode_views.episode_release, name="episode_release"),
+        path("episodes/<int:episode_id>/convert/", episode_views.episode_convert, name="episode_convert"),
+        path("episodes/<int:episode_id>/extend/", episode_views.episode_extend, name="episode_extend"),
+        path("people/<int:person_id>/start/", episode_views.episode_start_view, name="start"),
         path("episodes/<int:episode_id>/check/", check_views.episode_phone_check, name="phone_check"),
         path("episodes/<int:episode_id>/link/", check_views.episode_link, name="link"),
         path("grids/<int:region_id>/roster/", alert_views.roster_page, name="roster"),

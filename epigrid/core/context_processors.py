@@ -17,6 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
     nav.append((reverse("people:search"), _("人员查询")))
     nav.append((reverse("screenings:home"), _("入户摸排")))
+    nav.append((reverse("monitoring:home"), _("医学观察")))
     nav.append((reverse("monitoring:alerts"), _("预警")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))

@@ -17,7 +17,7 @@ from epigrid.api.api import EpiGridAPI
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.monitoring.models import HealthCheck
+from epigrid.monitoring.models import Episode, HealthCheck
 from epigrid.people.models import Screening
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
@@ -52,7 +52,7 @@ def _url(route: str, world) -> str:
 
 
 # Operations that need a region in the query: the walk asks about a region of this district.
-REGION_QUERY = {"/api/v1/screenings", "/api/v1/counts/returnees"}
+REGION_QUERY = {"/api/v1/screenings", "/api/v1/counts/returnees", "/api/v1/episodes"}
 
 
 def _call(client: Client, method: str, url: str, world):
@@ -68,7 +68,9 @@ def _call(client: Client, method: str, url: str, world):
             "file": SimpleUploadedFile("a.csv", "姓名\n张三\n".encode()),
         }
         return client.post(url, data)
-    body = {"person_id": world.zhang.pk} if url.endswith("/link") else {}
+    body = {"person_id": world.zhang.pk} if url.endswith(("/link", "/episodes")) else {}
+    body = {"reason": "fever_clinic"} if url.endswith("/convert") else body
+    body = {"exposure_date": "2020-02-01"} if url.endswith("/extend") else body
     body = {"temperature": "36.5"} if url.endswith("/checks") else body
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
@@ -80,6 +82,7 @@ def _state(world) -> tuple[object, ...]:
         ListBatch.objects.count(),
         Screening.objects.count(),
         HealthCheck.objects.count(),
+        list(Episode.objects.values_list("id", "status", "planned_end")),
     )
 
 
