@@ -99,6 +99,24 @@ def test_one_open_episode_per_person_is_refused_with_a_reason(world, policy):
     assert Episode.objects.filter(person=world.zhang).count() == 1
 
 
+def test_a_racing_second_start_is_refused_by_the_constraint_with_the_same_reason(world, policy, monkeypatch):
+    from epigrid.monitoring import episodes
+
+    start(world, last_exposure=days_ago(1))
+    real = episodes._open_exists
+    calls: list[int] = []
+
+    def racing(person):
+        calls.append(person.pk)
+        return False if len(calls) == 1 else real(person)  # the check before the insert misses it
+
+    monkeypatch.setattr(episodes, "_open_exists", racing)
+    with pytest.raises(EpisodeError, match="已在医学观察中"):
+        start(world, last_exposure=days_ago(1))
+    assert len(calls) == 2  # the pre-check, then the look after the constraint refused the insert
+    assert Episode.objects.filter(person=world.zhang).count() == 1 and len(events()) == 1
+
+
 def test_after_an_episode_ends_a_new_one_may_start(world, policy):
     episode = start(world, last_exposure=days_ago(1))
     episode_convert(actor=world.grid_worker_a, episode=episode, reason="transferred")
