@@ -17,7 +17,7 @@ from epigrid.api.api import EpiGridAPI
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.monitoring.models import Episode, HealthCheck
+from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
 from epigrid.people.models import Screening
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
@@ -30,6 +30,7 @@ LISTINGS = {
     "/api/v1/lists/sources",
     "/api/v1/lists/batches",
     "/api/v1/lists/review",
+    "/api/v1/alerts",
 }
 
 
@@ -52,7 +53,12 @@ def _url(route: str, world) -> str:
 
 
 # Operations that need a region in the query: the walk asks about a region of this district.
-REGION_QUERY = {"/api/v1/screenings", "/api/v1/counts/returnees", "/api/v1/episodes"}
+REGION_QUERY = {
+    "/api/v1/screenings",
+    "/api/v1/counts/returnees",
+    "/api/v1/episodes",
+    "/api/v1/alerts/not-reported",
+}
 
 
 def _call(client: Client, method: str, url: str, world):
@@ -72,6 +78,8 @@ def _call(client: Client, method: str, url: str, world):
     body = {"reason": "fever_clinic"} if url.endswith("/convert") else body
     body = {"exposure_date": "2020-02-01"} if url.endswith("/extend") else body
     body = {"temperature": "36.5"} if url.endswith("/checks") else body
+    if url.endswith("/acks"):
+        body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
@@ -81,6 +89,7 @@ def _state(world) -> tuple[object, ...]:
         ListBatch.objects.get(pk=world.hq_batch.pk).status,
         ListBatch.objects.count(),
         Screening.objects.count(),
+        AlertAck.objects.count(),
         HealthCheck.objects.count(),
         list(Episode.objects.values_list("id", "status", "planned_end")),
     )
