@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -137,11 +137,13 @@ def check_record(
     went_out: bool = False,
     channel: str,
     recorded_at: dt.datetime,
+    link: ReportLink | None = None,
 ) -> HealthCheck:
     """Record one check; a current check of the same episode, day and slot is replaced, not deleted.
 
     ``actor`` None is the person through their own link (channel ``self``): the caller has resolved
-    the link. Staff channels need a role that writes and the episode inside the actor's scope.
+    the link and passes it as ``link``, whose last use is noted in the same transaction (one commit
+    per submission). Staff channels need a role that writes and the episode inside the actor's scope.
     """
     if actor is None:
         if channel != HealthCheck.Channel.SELF:
@@ -168,6 +170,8 @@ def check_record(
     }
     with transaction.atomic():
         check, replaced = _write(episode, day, slot, values)
+        if link is not None:
+            link_touch(link)
         audit_log(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -180,6 +184,7 @@ def check_record(
                 "slot": slot,
                 "channel": channel,
                 "replaced": replaced,
+                **({"link": link.pk} if link is not None else {}),
             },
         )
     return check
@@ -198,13 +203,16 @@ def _write(
     new row.
     """
     Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk", flat=True).first()
-    current = (
-        HealthCheck.objects.filter(episode=episode, day=day, slot=slot, replaced_by__isnull=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if current is not None:
-        HealthCheck.objects.filter(pk=current).update(replaced_by_id=current)
+    # Find and retire the current row in one statement (RETURNING: PostgreSQL, SQLite >= 3.35).
+    table = connection.ops.quote_name(HealthCheck._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET replaced_by_id = id "  # noqa: S608 (the table name is our model's)
+            "WHERE episode_id = %s AND day = %s AND slot = %s AND replaced_by_id IS NULL RETURNING id",
+            [episode.pk, day.isoformat(), slot],
+        )
+        row = cursor.fetchone()
+    current: int | None = row[0] if row else None
     check = HealthCheck.objects.create(**values)
     if current is not None:
         HealthCheck.objects.filter(pk=current).update(replaced_by_id=check.pk)
@@ -282,6 +290,17 @@ def link_revoke(*, actor: User, link: ReportLink) -> ReportLink:
     return link
 
 
+# What the page and a submission need: the episode's chain and dates, its policy, the person's name.
+RESOLVE_FIELDS = (
+    "id", "episode_id", "revoked_at", "last_used_at",
+    "episode__id", "episode__status", "episode__person_id", "episode__grid_id", "episode__started_on",
+    "episode__district_id", "episode__town_id", "episode__village_id",
+    "episode__policy__id", "episode__policy__slots", "episode__policy__symptoms",
+    "episode__policy__fever_threshold", "episode__policy__fever_comparator",
+    "episode__person__id", "episode__person__name",
+)  # fmt: skip
+
+
 def link_resolve(token: str) -> ReportLink | None:
     """Return the live link a presented token opens (with its episode, policy and person), or None.
 
@@ -295,6 +314,7 @@ def link_resolve(token: str) -> ReportLink | None:
             token_hash=_digest(token), revoked_at__isnull=True, episode__status=Episode.Status.OPEN
         )
         .select_related("episode__policy", "episode__person")
+        .only(*RESOLVE_FIELDS)
         .first()
     )
 

@@ -33,7 +33,7 @@ from epigrid.core.audit import client_ip
 from epigrid.core.clock import now
 from epigrid.lib.masking import mask_name
 from epigrid.monitoring import ratelimit
-from epigrid.monitoring.checks import CheckInvalid, check_record, link_resolve, link_touch, parse_temperature
+from epigrid.monitoring.checks import CheckInvalid, check_record, link_resolve, parse_temperature
 from epigrid.monitoring.models import HealthCheck, ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
@@ -150,6 +150,7 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
             went_out=went_out,
             channel=HealthCheck.Channel.SELF,
             recorded_at=moment,
+            link=link,
         )
     except CheckInvalid as exc:
         context = _context(
@@ -161,7 +162,6 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
             errors=[str(e.message) for e in exc.errors],
         )
         return _page(request, "selfreport.html", context, status=400)
-    link_touch(link)
     day_slots = {s.key: s.label for s in slots(policy)}
     return _page(
         request,

@@ -222,3 +222,13 @@ def test_the_link_page_shows_a_new_link_once_and_revokes(world, open_episode):
     assert link_resolve(token) is None
     client.force_login(world.grid_worker_b)
     assert client.post(page, {"action": "create"}).status_code == 404
+
+
+def test_a_submission_costs_a_fixed_handful_of_queries(linked, django_assert_max_num_queries):
+    _episode, _link, token = linked
+    client = Client()
+    submit(client, token)  # the first entry of the slot
+    # resolve, lock, retire the current row, insert, point it at the new one, touch the link, audit
+    # (plus BEGIN/COMMIT or savepoints, which the counter also sees)
+    with django_assert_max_num_queries(11):
+        assert submit(client, token, "36.9").status_code == 200

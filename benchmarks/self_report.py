@@ -1,0 +1,274 @@
+"""Self-report submissions through the real server against PostgreSQL, beside a bare Django endpoint.
+
+    uv run python benchmarks/self_report.py                       # 2,000 episodes, 20 s of submissions
+    uv run python benchmarks/self_report.py --episodes 5000 --seconds 30 --clients 32 --workers 3
+
+1. A fresh database ``epigrid_bench_selfreport``: one grid, N households of one person each under home
+   observation, and a live self-report link per episode (tokens kept in memory only).
+2. ``epigrid serve`` (granian, ``--workers`` processes) on 127.0.0.1.
+3. A second process (this file with ``--load``) keeps ``--clients`` HTTP/1.1 keep-alive connections
+   busy with ``http.client``: first GET /healthz (a view that runs ``SELECT 1``: Django's floor), then
+   POST /r/<token>/ with a temperature for a random link, each for ``--seconds``. Phones come from
+   many addresses, so every connection binds its own loopback source address (127.0.x.y) and is
+   replaced after ``PER_CONNECTION`` submissions: the per-address rate limit (30 a minute) is counted
+   on every request and never trips.
+
+Reports sustained requests per second, p50/p99/max latency, non-200 answers, and the submission rate
+as a fraction of /healthz; writes benchmarks/results/self-report.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+from _harness import descendants, ensure_pg_database, env_for, epigrid, rss_mb, save, wait_for
+
+DB = "postgres"
+SIZE = "selfreport"
+PER_CONNECTION = 25  # submissions per connection (and so per source address), below the limit of 30
+
+
+def build(env: dict[str, str], episodes: int) -> tuple[list[str], float]:
+    """Create the database, the people under observation and their links; return the tokens."""
+    start = time.monotonic()
+    ensure_pg_database(f"epigrid_bench_{SIZE}")
+    epigrid(["migrate", "-v0"], env)
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "epigrid.settings"
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from epigrid.core.models import User
+    from epigrid.core.roles import Role
+    from epigrid.lib.idcard import make_id
+    from epigrid.monitoring.checks import link_create
+    from epigrid.monitoring.models import Episode
+    from epigrid.monitoring.policy import current_policy
+    from epigrid.people.services import household_register, person_register
+    from epigrid.regions.models import Level
+    from epigrid.regions.services import assignment_add, region_create
+
+    tokens: list[str] = []
+    with transaction.atomic():
+        district = region_create(code="420199", name="基准区", level=Level.DISTRICT, parent=None)
+        town = region_create(code="420199100", name="基准镇", level=Level.TOWN, parent=district)
+        village = region_create(code="420199100200", name="基准村", level=Level.VILLAGE, parent=town)
+        grid = region_create(code="420199100200001", name="基准村第1网格", level=Level.GRID, parent=village)
+        worker = User.objects.create_user(username="bench_grid", password=None, role=Role.GRID_WORKER)
+        assignment_add(user=worker, region=grid)
+        policy = current_policy()
+        started = timezone.localdate() - dt.timedelta(days=2)
+        surnames = "王李张刘陈杨黄赵吴周"
+        for n in range(episodes):
+            household = household_register(actor=None, grid=grid, number=f"{n:05d}", address=f"基准村{n}号")
+            birth = dt.date(1960, 1, 1) + dt.timedelta(days=n % 15_000)
+            person = person_register(
+                actor=None, household=household, name=f"{surnames[n % 10]}测{n}", sex="M", birth_date=birth,
+                id_number=make_id(address_code="420106", birth=birth, sequence=(n * 2 + 1) % 1000),
+            )  # fmt: skip
+            episode = Episode.objects.create(
+                person=person, district_id=district.pk, town_id=town.pk, village_id=village.pk,
+                grid_id=grid.pk, household=household, kind=Episode.Kind.HOME,
+                basis=Episode.Basis.OUTBREAK_RETURN, policy=policy, started_on=started,
+                last_exposure=started, planned_end=started + dt.timedelta(days=policy.observation_days),
+            )  # fmt: skip
+            _link, token = link_create(actor=worker, episode=episode)
+            tokens.append(token)
+    return tokens, time.monotonic() - start
+
+
+# --- the load process ----------------------------------------------------------------------------
+
+
+_addresses = itertools.count(1)
+_address_lock = threading.Lock()
+
+
+def _next_address() -> str:
+    with _address_lock:
+        n = next(_addresses)
+    return f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{(n & 255) or 1}"
+
+
+def _worker(
+    host: str, port: int, kind: str, tokens: list[str], deadline: float, out: list[tuple[float, int]]
+) -> None:
+    rng = random.Random()
+    conn: http.client.HTTPConnection | None = None
+    used = 0
+    body = urllib.parse.urlencode({"temperature": "36.5", "went_out": "0"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept-Language": "zh-CN"}
+    while time.perf_counter() < deadline:
+        if conn is None or used >= PER_CONNECTION:
+            if conn is not None:
+                conn.close()
+            source = (_next_address(), 0) if kind == "submit" else None
+            conn = http.client.HTTPConnection(host, port, timeout=30, source_address=source)
+            used = 0
+        start = time.perf_counter()
+        try:
+            if kind == "submit":
+                conn.request("POST", f"/r/{rng.choice(tokens)}/", body=body, headers=headers)
+            else:
+                conn.request("GET", "/healthz")
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = None
+        out.append((time.perf_counter() - start, status))
+        used += 1
+    if conn is not None:
+        conn.close()
+
+
+def _phase(
+    host: str, port: int, kind: str, tokens: list[str], clients: int, seconds: float
+) -> dict[str, object]:
+    # A short warm-up (imports, connection pools, first queries of each worker) is not measured.
+    warm: list[tuple[float, int]] = []
+    _worker(host, port, kind, tokens, time.perf_counter() + 1.0, warm)
+    samples: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
+    deadline = time.perf_counter() + seconds
+    threads = [
+        threading.Thread(target=_worker, args=(host, port, kind, tokens, deadline, samples[i]))
+        for i in range(clients)
+    ]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    flat = [s for per in samples for s in per]
+    latencies = sorted(s[0] for s in flat)
+    ok = sum(1 for s in flat if s[1] == 200)
+    statuses: dict[str, int] = {}
+    for _latency, status in flat:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+
+    def pct(p: float) -> float:
+        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 1)
+
+    return {
+        "requests": len(flat),
+        "ok": ok,
+        "statuses": statuses,
+        "seconds": round(elapsed, 1),
+        "requests_per_second": round(len(flat) / elapsed, 1),
+        "ok_per_second": round(ok / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": pct(0.99),
+        "max_ms": round(latencies[-1] * 1000, 1),
+    }
+
+
+def load_main(args: argparse.Namespace) -> None:
+    """Run in the second process: read tokens from stdin, fire both phases, print JSON."""
+    tokens = json.loads(sys.stdin.read())
+    bare = _phase("127.0.0.1", args.port, "healthz", tokens, args.clients, args.seconds / 2)
+    submit = _phase("127.0.0.1", args.port, "submit", tokens, args.clients, args.seconds)
+    print(json.dumps({"healthz": bare, "self_report": submit}))
+
+
+# --- the driver ----------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    env = env_for(DB, SIZE, port=args.port)
+    tokens, build_seconds = build(env, args.episodes)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "epigrid.cli", "serve"],
+        env={**env, "EPIGRID_WEB_WORKERS": str(args.workers), "EPIGRID_WEB_THREADS": str(args.threads)},
+    )
+    try:
+        base = f"http://127.0.0.1:{args.port}"
+        wait_for(base + "/healthz", 60)
+        load = subprocess.run(
+            [sys.executable, __file__, "--load", "--port", str(args.port), "--clients", str(args.clients),
+             "--seconds", str(args.seconds)],
+            input=json.dumps(tokens), capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        measured = json.loads(load.stdout)
+        rss = {
+            "server": round(rss_mb(server.pid), 1),
+            "workers": [round(rss_mb(p), 1) for p in descendants(server.pid)],
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    from epigrid.monitoring.models import HealthCheck
+
+    stored = HealthCheck.objects.count()
+    current = HealthCheck.objects.filter(replaced_by__isnull=True).count()
+    submit = measured["self_report"]
+    bare = measured["healthz"]
+    result: dict[str, object] = {
+        "db": DB,
+        "cpus": os.cpu_count(),
+        "episodes": args.episodes,
+        "build_seconds": round(build_seconds, 1),
+        "web_workers": args.workers,
+        "web_threads": args.threads,
+        "clients": args.clients,
+        "healthz": bare,
+        "self_report": submit,
+        "ratio_to_healthz": round(submit["requests_per_second"] / bare["requests_per_second"], 2),
+        "checks_stored": stored,
+        "checks_current": current,
+        "web_rss_mb": rss,
+        "target": ">= 1000 req/s sustained, p99 <= 100 ms",
+        "target_met": submit["ok_per_second"] >= 1000 and submit["p99_ms"] <= 100,
+    }
+    save("self-report", result)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--episodes", type=int, default=2000)
+    parser.add_argument("--seconds", type=float, default=20.0, help="submission phase; /healthz runs half")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent keep-alive connections")
+    parser.add_argument("--workers", type=int, default=2, help="EPIGRID_WEB_WORKERS")
+    parser.add_argument("--threads", type=int, default=4, help="EPIGRID_WEB_THREADS")
+    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        load_main(args)
+        return
+    result = run(args)
+    for name in ("healthz", "self_report"):
+        row: dict[str, object] = result[name]  # type: ignore[assignment]
+        print(
+            f"{name:<12} {row['requests_per_second']:>8} req/s  p50 {row['p50_ms']} ms  "
+            f"p99 {row['p99_ms']} ms  max {row['max_ms']} ms  statuses {row['statuses']}"
+        )
+    print(
+        f"ratio to /healthz: {result['ratio_to_healthz']}; checks stored {result['checks_stored']}, "
+        f"current {result['checks_current']}; target met: {result['target_met']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
