@@ -320,8 +320,10 @@ def link_resolve(token: str) -> ReportLink | None:
 
 
 def link_touch(link: ReportLink) -> None:
-    """Note that the link was used (at most once a minute)."""
+    """Note that the link was used (at most once a minute: no statement at all when it was just used)."""
     stamp = now()
+    if link.last_used_at is not None and link.last_used_at >= stamp - LAST_USED_RESOLUTION:
+        return
     ReportLink.objects.filter(
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION), pk=link.pk
     ).update(last_used_at=stamp)
