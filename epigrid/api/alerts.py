@@ -65,7 +65,8 @@ class MissedSlotOut(Schema):
     slot: str
     label: str
     deadline: dt.datetime
-    count: int
+    count: int = Field(description="how many missed it; a lower bound when capped")
+    capped: bool = Field(description="a town's or district's list stops at 200: open a village for all")
     items: list[MissedOut]
 
 
@@ -144,6 +145,7 @@ def not_reported_list(request: HttpRequest, filters: Query[NotReportedFilter]) -
             "label": g.slot.label,
             "deadline": g.deadline,
             "count": g.count,
+            "capped": g.capped,
             "items": [
                 {
                     "person_id": r.episode.person_id,

@@ -108,6 +108,23 @@ def test_not_reported_at_village_and_town_level_and_scope(world, open_episode, t
         not_reported(user=world.outsider, region=world.district, moment=late)
 
 
+def test_above_the_village_the_list_stops_at_the_limit(world, open_episode, today):
+    from epigrid.people.models import Person
+
+    open_episode(world.zhang)
+    open_episode(Person.objects.get(name="王芳"))
+    late = at(today, 21)
+    town = not_reported(user=world.town_officer, region=world.town, moment=late, limit=1)
+    assert [(g.slot.key, g.count, g.capped, len(g.rows)) for g in town] == [
+        ("pm", 1, True, 1),
+        ("am", 1, True, 1),
+    ]
+    village = not_reported(user=world.village_leader, region=world.village_a, moment=late, limit=1)
+    assert [(g.count, g.capped, len(g.rows)) for g in village] == [(2, False, 1), (2, False, 1)]
+    town = not_reported(user=world.town_officer, region=world.town, moment=late)
+    assert [(g.count, g.capped) for g in town] == [(2, False), (2, False)]
+
+
 def test_a_closed_episode_is_not_missed(world, open_episode, today):
     episode = open_episode(world.zhang)
     episode.status = episode.Status.RELEASED
