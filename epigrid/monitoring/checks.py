@@ -26,6 +26,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.audit import audit_log
@@ -100,7 +101,7 @@ def _validate(
         # Nothing else matters: the person is not being watched.
         raise CheckInvalid([FieldError("", ERR_NOT_OPEN)])
     policy = episode.policy
-    if day < episode.started_on:
+    if day < episode.started_on or day > timezone.localdate(now() + CLOCK_SKEW):
         errors.append(FieldError("day", ERR_DAY_OUTSIDE))
     if slot not in policy.slot_keys:
         errors.append(FieldError("slot", ERR_SLOT_UNKNOWN))

@@ -196,3 +196,11 @@ def test_a_phone_call_is_recorded_by_staff_on_its_page(world, open_episode):
     for user, status in ((world.grid_worker_b, 404), (world.department, 403)):
         client.force_login(user)
         assert client.get(page).status_code == status
+
+
+def test_a_day_before_the_episode_or_in_the_future_is_refused(world, open_episode):
+    episode = open_episode(world.zhang, days_ago=2)
+    for day in (episode.started_on - dt.timedelta(days=1), timezone.localdate() + dt.timedelta(days=1)):
+        with pytest.raises(CheckInvalid) as exc:
+            record(world.grid_worker_a, episode, day=day)
+        assert fields(exc) == {"day"}

@@ -171,7 +171,7 @@ def test_guessing_tokens_from_one_address_is_limited(db, monkeypatch):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_entries_of_one_slot_leave_one_current_check(world, open_episode):
     episode = open_episode(world.zhang)
     from django.utils import timezone
