@@ -6,7 +6,7 @@ from epigrid.core import views as core_views
 from epigrid.core.access import public
 from epigrid.lists import counts_views, merge_views
 from epigrid.lists import views as list_views
-from epigrid.monitoring import alert_views, check_views, episode_views, selfreport_views
+from epigrid.monitoring import alert_views, check_views, episode_views, print_views, selfreport_views
 from epigrid.people import registry_views, screening_views
 from epigrid.people import views as people_views
 from epigrid.regions import staff_views
@@ -78,6 +78,7 @@ monitoring_patterns = (
         path("people/<int:person_id>/start/", episode_views.episode_start_view, name="start"),
         path("episodes/<int:episode_id>/check/", check_views.episode_phone_check, name="phone_check"),
         path("episodes/<int:episode_id>/link/", check_views.episode_link, name="link"),
+        path("episodes/<int:episode_id>/form/", print_views.episode_form, name="episode_form"),
         path("grids/<int:region_id>/roster/", alert_views.roster_page, name="roster"),
         path("grids/<int:region_id>/roster/check/", alert_views.roster_check, name="roster_check"),
         path("regions/<int:region_id>/not-reported/", alert_views.not_reported_page, name="not_reported"),

@@ -1,0 +1,108 @@
+"""The 14-day monitoring form (居家隔离人员健康监测登记表) of one episode, filled from its checks.
+
+DOMAIN.md: a person header (类型 居家/集中 + 隔离点 + 房间, 原因, 末次暴露日期, 观察起止日期, 责任医生,
+网格员) and one line per day of the period with 上午体温, 下午体温, 症状, 是否外出, 监测人.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.http import Http404, HttpRequest
+
+from epigrid.core.audit import audit_log
+from epigrid.core.models import AuditEvent, User
+from epigrid.monitoring.models import Episode, HealthCheck
+from epigrid.monitoring.policy import slots
+from epigrid.people.models import Symptom
+from epigrid.people.selectors import PersonView, present
+from epigrid.regions.scope import scope_for
+
+
+@dataclass(frozen=True)
+class FormCell:
+    temperature: str  # "36.5", "" when missing
+    fever: bool
+
+
+@dataclass(frozen=True)
+class FormDay:
+    number: int  # 第N天
+    day: dt.date
+    cells: list[FormCell]  # one per policy slot
+    symptoms: str
+    went_out: bool
+    by: str  # who recorded, or 本人 for self-reports
+
+
+@dataclass(frozen=True)
+class MonitoringForm:
+    episode: Episode
+    person: PersonView
+    slot_labels: list[str]
+    days: list[FormDay]
+
+
+def _cell(check: HealthCheck | None) -> FormCell:
+    if check is None or check.temperature is None:
+        return FormCell("", bool(check and check.fever))
+    return FormCell(str(check.temperature), check.fever)
+
+
+def monitoring_form(*, user: User, episode_id: int, request: HttpRequest | None = None) -> MonitoringForm:
+    """Return the form of an episode in the user's scope (404 otherwise); the printing is logged."""
+    episode = (
+        Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
+        .select_related("person", "person__household", "room__site", "policy", "grid", "village")
+        .first()
+    )
+    if episode is None:
+        raise Http404
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="episode_form",
+        object_id=episode.pk,
+        detail={"person": episode.person_id},
+        request=request,
+    )
+    policy_slots = slots(episode.policy)
+    current = {
+        (c.day, c.slot): c
+        for c in HealthCheck.objects.filter(episode=episode, replaced_by__isnull=True).select_related(
+            "recorded_by"
+        )
+    }
+    labels = dict(Symptom.choices)
+    days: list[FormDay] = []
+    length = (episode.planned_end - episode.started_on).days
+    for number in range(1, length + 1):
+        day = episode.started_on + dt.timedelta(days=number - 1)
+        checks = [current.get((day, slot.key)) for slot in policy_slots]
+        seen = [c for c in checks if c is not None]
+        symptoms = sorted({str(labels.get(s, s)) for c in seen for s in c.symptoms})
+        recorders = {
+            "本人" if c.channel == HealthCheck.Channel.SELF else str(c.recorded_by or "") for c in seen
+        }
+        days.append(
+            FormDay(
+                number=number,
+                day=day,
+                cells=[
+                    FormCell(
+                        str(c.temperature) if c and c.temperature is not None else "", bool(c and c.fever)
+                    )
+                    for c in checks
+                ],
+                symptoms="、".join(symptoms) if symptoms else ("无" if seen else ""),
+                went_out=any(c.went_out for c in seen),
+                by="、".join(sorted(r for r in recorders if r)),
+            )
+        )
+    return MonitoringForm(
+        episode=episode,
+        person=present(person=episode.person, user=user),
+        slot_labels=[slot.label for slot in policy_slots],
+        days=days,
+    )
