@@ -105,16 +105,22 @@ def person_merge(*, actor: User, kept: Person, absorbed: Person, reason: str = "
         raise MergeError(_("两条记录的身份证号不同，不能合并。"))
 
     moved: dict[str, list[int]] = {}
+    failed: _Link | None = None
     try:
         with transaction.atomic():
             for link in _person_links():
+                failed = link
                 rows = link.model._default_manager.filter(**{link.field: absorbed.pk})
                 ids = list(rows.values_list("pk", flat=True))
                 if ids:
                     link.model._default_manager.filter(pk__in=ids).update(**{link.field: kept.pk})
                     moved[link.label] = ids
     except IntegrityError as exc:
-        raise MergeError(_("两条记录出现在同一张登记表的同一位置，无法自动合并，请先调整其中一条。")) from exc
+        # A table that allows one row per person (an open observation, say) has one for each.
+        what = failed.model._meta.verbose_name if failed is not None else ""
+        raise MergeError(
+            _("两条记录都有“%(what)s”，不能自动合并：请先结束或调整其中一条。") % {"what": what}
+        ) from exc
 
     filled: dict[str, object] = {}
     for field in FILLABLE:
