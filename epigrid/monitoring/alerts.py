@@ -272,7 +272,10 @@ def not_reported(
                         list(missed.select_related("person").order_by("pk")[: max(room, 0)]) if count else []
                     )
                 else:
-                    episodes = list(missed.select_related("person").order_by("pk")[: max(room, 0) + 1])
+                    # No ORDER BY: PostgreSQL would walk the primary key filtering the town instead
+                    # of the town's index. The first ``limit`` found, shown in id order.
+                    found = missed.select_related("person").order_by()[: max(room, 0) + 1]
+                    episodes = sorted(found, key=lambda e: e.pk)
                     if len(episodes) > room:
                         entry.capped = True
                         episodes = episodes[:room]
