@@ -365,11 +365,16 @@ def alerts_for_user(
     user: User, moment: dt.datetime, *, request: HttpRequest | None = None, limit: int = LIST_LIMIT
 ) -> tuple[int, list[Alert]]:
     """Return how many alerts the user has at ``moment`` and the newest ``limit`` of them (logged)."""
-    checks = open_alerts(user, moment)
-    count = checks.count()
+    # One pass over the candidate checks (the expensive part) for the count and the newest ids; the
+    # rows shown are then read by primary key. Open alerts are few (an abnormal reading is rare and
+    # closes when acknowledged), so their ids fit in memory even for a district.
+    found = list(open_alerts(user, moment).order_by().values_list("entered_at", "pk"))
+    count = len(found)
+    newest = [pk for _at, pk in sorted(found, reverse=True)[:limit]]
+    rows = HealthCheck.objects.filter(pk__in=newest).select_related("episode", "episode__person")
     policies = _policies()
     alerts: list[Alert] = []
-    for check in checks.select_related("episode", "episode__person").order_by("-entered_at", "-pk")[:limit]:
+    for check in sorted(rows, key=lambda c: (c.entered_at, c.pk), reverse=True):
         episode = check.episode
         policy = policies[episode.policy_id]
         episode.policy = policy
