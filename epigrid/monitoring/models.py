@@ -2,7 +2,7 @@
 
 States such as "due for release today", "not reported this slot" and "alert unacknowledged for 30
 minutes" are never stored: they are queries over the facts below at the time they are read
-(``epigrid.monitoring.selectors``), so no timer has to keep them up.
+(``epigrid.monitoring.alerts`` and ``episode_selectors``), so no timer has to keep them up.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ class ReportLink(TimeStamped):
 class AlertAck(TimeStamped):
     """What someone did about an alert: a fever or symptom check, or a missed slot.
 
-    The alerts themselves are derived (``selectors.alerts_for_user``); an acknowledgement is the fact
+    The alerts themselves are derived (``alerts.alerts_for_user``); an acknowledgement is the fact
     that closes one.
     """
 
