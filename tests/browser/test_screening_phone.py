@@ -77,6 +77,9 @@ def test_grid_worker_screens_a_household_on_a_phone(
     widths = page.evaluate("({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})")
     assert widths["scroll"] <= widths["inner"], widths
     page.screenshot(path=screenshots / "11-screening-form.png", full_page=True)
+    # The phone number typed above fires a live lookup; a submit while it is in flight aborts it, which
+    # htmx reports on the console. A worker reads the answer first; so does the test.
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="保存摸排记录").click()
 
     screening = Screening.objects.get()
