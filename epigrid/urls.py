@@ -79,6 +79,7 @@ monitoring_patterns = (
         path("episodes/<int:episode_id>/check/", check_views.episode_phone_check, name="phone_check"),
         path("episodes/<int:episode_id>/link/", check_views.episode_link, name="link"),
         path("episodes/<int:episode_id>/form/", print_views.episode_form, name="episode_form"),
+        path("households/<int:household_id>/qr/", check_views.household_sheet, name="household_sheet"),
         path("grids/<int:region_id>/roster/", alert_views.roster_page, name="roster"),
         path("grids/<int:region_id>/roster/check/", alert_views.roster_check, name="roster_check"),
         path("regions/<int:region_id>/not-reported/", alert_views.not_reported_page, name="not_reported"),

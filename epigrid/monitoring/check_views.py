@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, requires, scoped
@@ -26,7 +26,8 @@ from epigrid.monitoring.checks import (
     link_revoke,
     parse_temperature,
 )
-from epigrid.monitoring.models import HealthCheck, ReportLink
+from epigrid.monitoring.episode_selectors import open_episodes_in_household
+from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
 
@@ -44,18 +45,42 @@ def episode_link(request: ScopedRequest, episode_id: int) -> HttpResponse:
         try:
             if action == "create":
                 _created, token = link_create(actor=request.user, episode=episode)
-                url = request.build_absolute_uri(reverse("self_report", args=[token]))
-                # An inline SVG: no image request, prints sharp; error level M survives a creased sheet.
-                qr = segno.make(url, error="m").svg_inline(scale=5, title=_("健康自报二维码"))
+                url, qr = _link_and_qr(request, token)
             elif action == "revoke":
                 for link in ReportLink.objects.filter(episode=episode, revoked_at__isnull=True):
                     link_revoke(actor=request.user, link=link)
         except CheckInvalid as exc:
             error = "; ".join(str(e.message) for e in exc.errors)
     current = ReportLink.objects.filter(episode=episode, revoked_at__isnull=True).order_by("-created_at")
-    svg = mark_safe(qr)  # noqa: S308 (segno's SVG of a URL we built; the title is our own text)
-    context = {"episode": episode, "live": current.first(), "url": url, "qr": svg, "error": error}
+    context = {"episode": episode, "live": current.first(), "url": url, "qr": qr, "error": error}
     return render(request, "monitoring/check_link.html", context)
+
+
+def _link_and_qr(request: ScopedRequest, token: str) -> tuple[str, SafeString]:
+    """Return a self-report link's URL and its QR code as inline SVG."""
+    url = request.build_absolute_uri(reverse("self_report", args=[token]))
+    # An inline SVG: no image request, prints sharp; error level M survives a creased sheet.
+    svg = segno.make(url, error="m").svg_inline(scale=5, title=_("健康自报二维码"))
+    return url, mark_safe(svg)  # noqa: S308 (segno's SVG of a URL we built; the title is our own text)
+
+
+@scoped
+@requires("can_write")
+def household_sheet(request: ScopedRequest, household_id: int) -> HttpResponse:
+    """Print one self-report QR card per person of a household under observation.
+
+    Printing makes new links for all of them (the old ones stop working), since a link is shown only
+    when it is made; a GET shows who is on the sheet and asks first.
+    """
+    episodes = open_episodes_in_household(user=request.user, household_id=household_id)
+    cards: list[tuple[Episode, str, SafeString]] = []
+    if request.method == "POST" and episodes:
+        for episode in episodes:
+            _link, token = link_create(actor=request.user, episode=episode)
+            cards.append((episode, *_link_and_qr(request, token)))
+    household = episodes[0].household if episodes else None
+    context = {"episodes": episodes, "cards": cards, "household": household, "household_id": household_id}
+    return render(request, "monitoring/household_sheet.html", context)
 
 
 @scoped

@@ -186,3 +186,15 @@ def screening_entry_for_user(*, user: User, entry_id: int, person_id: int | None
     if entry is None:
         raise Http404
     return entry
+
+
+def open_episodes_in_household(*, user: User, household_id: int) -> list[Episode]:
+    """Return the household's open episodes, if the household is the user's (404 otherwise)."""
+    from epigrid.regions.selectors import household_get_for_user
+
+    household = household_get_for_user(user=user, household_id=household_id)
+    return list(
+        Episode.objects.filter(household=household, status=Episode.Status.OPEN)
+        .select_related("person", "household")
+        .order_by("person_id")
+    )
