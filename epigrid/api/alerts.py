@@ -25,7 +25,8 @@ from epigrid.monitoring.alerts import (
     episode_get_for_ack,
     not_reported,
 )
-from epigrid.monitoring.models import AlertAck, HealthCheck
+from epigrid.monitoring.episode_selectors import episode_check
+from epigrid.monitoring.models import AlertAck
 from epigrid.regions.selectors import region_get_for_user
 
 router = Router(tags=["alerts"])
@@ -173,7 +174,7 @@ def ack_create(request: HttpRequest, episode_id: int, payload: AckIn) -> Status[
     episode = episode_get_for_ack(user=user, episode_id=episode_id)
     health_check = None
     if payload.health_check_id is not None:
-        health_check = HealthCheck.objects.filter(pk=payload.health_check_id, episode=episode).first()
+        health_check = episode_check(episode=episode, check_id=payload.health_check_id)
         if health_check is None:
             loc = ["body", "payload", "health_check_id"]
             raise ValidationError([{"loc": loc, "msg": _("未找到该监测记录"), "type": "value_error"}])

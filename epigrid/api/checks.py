@@ -19,6 +19,7 @@ from ninja.errors import ValidationError
 from epigrid.api.common import Page, PageParams, actor, audit_listing, paginate, require
 from epigrid.core.clock import now
 from epigrid.monitoring.checks import CheckInvalid, check_record, episode_in_scope
+from epigrid.monitoring.episode_selectors import episode_checks
 from epigrid.monitoring.models import HealthCheck
 from epigrid.monitoring.policy import slot_at
 
@@ -85,10 +86,7 @@ def check_list(
 ) -> dict[str, object]:
     user = actor(request)
     episode = episode_in_scope(user, episode_id)
-    checks = HealthCheck.objects.filter(episode=episode).select_related("recorded_by")
-    if not filters.history:
-        checks = checks.filter(replaced_by__isnull=True)
-    count, items = paginate(checks.order_by("-day", "-slot", "-entered_at", "-pk"), page)
+    count, items = paginate(episode_checks(episode=episode, history=filters.history), page)
     audit_listing(
         user=user, request=request, object_type="health_check", ids=[c.pk for c in items],
         filters=["history"] if filters.history else [], object_id=episode.pk,

@@ -31,6 +31,7 @@ from epigrid.monitoring.alerts import (
     roster_cell,
 )
 from epigrid.monitoring.checks import CheckInvalid, check_record, parse_temperature
+from epigrid.monitoring.episode_selectors import episode_check
 from epigrid.monitoring.models import AlertAck, HealthCheck
 from epigrid.people.models import Symptom
 from epigrid.regions.models import Level
@@ -201,7 +202,7 @@ def alert_ack(request: ScopedRequest) -> HttpResponse:
     if raw_check:
         if not raw_check.isdigit():
             raise Http404
-        health_check = HealthCheck.objects.filter(pk=int(raw_check), episode=episode).first()
+        health_check = episode_check(episode=episode, check_id=int(raw_check))
         if health_check is None:
             raise Http404
     try:

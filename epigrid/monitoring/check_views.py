@@ -26,7 +26,7 @@ from epigrid.monitoring.checks import (
     link_revoke,
     parse_temperature,
 )
-from epigrid.monitoring.episode_selectors import open_episodes_in_household
+from epigrid.monitoring.episode_selectors import episode_checks, open_episodes_in_household
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
@@ -133,7 +133,7 @@ def episode_phone_check(request: ScopedRequest, episode_id: int) -> HttpResponse
                 errors = [str(e.message) for e in exc.errors]
         if errors:
             status = 400
-    recent = HealthCheck.objects.filter(episode=episode, replaced_by__isnull=True).order_by("-day", "-slot")
+    recent = episode_checks(episode=episode)
 
     return render(
         request,

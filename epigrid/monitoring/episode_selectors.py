@@ -198,3 +198,19 @@ def open_episodes_in_household(*, user: User, household_id: int) -> list[Episode
         .select_related("person", "household")
         .order_by("person_id")
     )
+
+
+def episode_checks(*, episode: Episode, history: bool = False) -> QuerySet[HealthCheck]:
+    """Return the checks of an episode the caller already opened through a scoped selector.
+
+    Current checks only unless ``history``; newest first.
+    """
+    checks = HealthCheck.objects.filter(episode=episode).select_related("recorded_by")
+    if not history:
+        checks = checks.filter(replaced_by__isnull=True)
+    return checks.order_by("-day", "-slot", "-entered_at", "-pk")
+
+
+def episode_check(*, episode: Episode, check_id: int) -> HealthCheck | None:
+    """Return one check of an episode the caller already opened through a scoped selector, or None."""
+    return HealthCheck.objects.filter(pk=check_id, episode=episode).first()
