@@ -22,10 +22,9 @@ from epigrid.monitoring.alerts import (
     AckInvalid,
     alert_acknowledge,
     alerts_for_user,
-    episode_get_for_ack,
     not_reported,
 )
-from epigrid.monitoring.episode_selectors import episode_check
+from epigrid.monitoring.episode_selectors import episode_check, episode_in_scope
 from epigrid.monitoring.models import AlertAck
 from epigrid.regions.selectors import region_get_for_user
 
@@ -171,7 +170,7 @@ def not_reported_list(request: HttpRequest, filters: Query[NotReportedFilter]) -
 def ack_create(request: HttpRequest, episode_id: int, payload: AckIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
-    episode = episode_get_for_ack(user=user, episode_id=episode_id)
+    episode = episode_in_scope(user=user, episode_id=episode_id)
     health_check = None
     if payload.health_check_id is not None:
         health_check = episode_check(episode=episode, check_id=payload.health_check_id)

@@ -18,8 +18,8 @@ from ninja.errors import ValidationError
 
 from epigrid.api.common import Page, PageParams, actor, audit_listing, paginate, require
 from epigrid.core.clock import now
-from epigrid.monitoring.checks import CheckInvalid, check_record, episode_in_scope
-from epigrid.monitoring.episode_selectors import episode_checks
+from epigrid.monitoring.checks import CheckInvalid, check_record
+from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope
 from epigrid.monitoring.models import HealthCheck
 from epigrid.monitoring.policy import slot_at
 
@@ -85,7 +85,7 @@ def check_list(
     request: HttpRequest, episode_id: int, filters: Query[CheckFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
-    episode = episode_in_scope(user, episode_id)
+    episode = episode_in_scope(user=user, episode_id=episode_id)
     count, items = paginate(episode_checks(episode=episode, history=filters.history), page)
     audit_listing(
         user=user, request=request, object_type="health_check", ids=[c.pk for c in items],
@@ -102,7 +102,7 @@ def check_list(
 def check_create(request: HttpRequest, episode_id: int, payload: CheckIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
-    episode = episode_in_scope(user, episode_id)
+    episode = episode_in_scope(user=user, episode_id=episode_id)
     taken = payload.recorded_at or now()
     try:
         check = check_record(

@@ -24,14 +24,13 @@ from epigrid.monitoring.alerts import (
     alert_acknowledge,
     alerts_for_user,
     episode_for_roster,
-    episode_get_for_ack,
     grid_for_roster,
     not_reported,
     roster,
     roster_cell,
 )
 from epigrid.monitoring.checks import CheckInvalid, check_record, parse_temperature
-from epigrid.monitoring.episode_selectors import episode_check
+from epigrid.monitoring.episode_selectors import episode_check, episode_in_scope
 from epigrid.monitoring.models import AlertAck, HealthCheck
 from epigrid.people.models import Symptom
 from epigrid.regions.models import Level
@@ -197,7 +196,7 @@ def alert_ack(request: ScopedRequest) -> HttpResponse:
     raw_check = data.get("check", "")
     if not raw_episode.isdigit() or len(raw_episode) > 18 or len(raw_check) > 18:
         raise Http404
-    episode = episode_get_for_ack(user=user, episode_id=int(raw_episode))
+    episode = episode_in_scope(user=user, episode_id=int(raw_episode))
     health_check = None
     if raw_check:
         if not raw_check.isdigit():

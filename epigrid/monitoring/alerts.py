@@ -397,14 +397,6 @@ def alerts_for_user(
 # --- acknowledging ------------------------------------------------------------------------------------
 
 
-def episode_get_for_ack(*, user: User, episode_id: int) -> Episode:
-    """Return an episode in the user's scope (any status: a late acknowledgement is still a fact)."""
-    episode = Episode.objects.filter(pk=episode_id).select_related("person", "policy").first()
-    if episode is None or not scope_for(user).covers(episode):
-        raise Http404
-    return episode
-
-
 def alert_acknowledge(
     *,
     actor: User,

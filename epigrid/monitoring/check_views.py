@@ -21,12 +21,11 @@ from epigrid.core.clock import now
 from epigrid.monitoring.checks import (
     CheckInvalid,
     check_record,
-    episode_in_scope,
     link_create,
     link_revoke,
     parse_temperature,
 )
-from epigrid.monitoring.episode_selectors import episode_checks, open_episodes_in_household
+from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope, open_episodes_in_household
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
@@ -36,7 +35,7 @@ from epigrid.people.models import Symptom
 @requires("can_write")
 def episode_link(request: ScopedRequest, episode_id: int) -> HttpResponse:
     """Show whether the episode has a live self-report link; create (show once, to print) or revoke it."""
-    episode = episode_in_scope(request.user, episode_id)
+    episode = episode_in_scope(user=request.user, episode_id=episode_id)
     url = ""
     qr = ""
     error = ""
@@ -87,7 +86,7 @@ def household_sheet(request: ScopedRequest, household_id: int) -> HttpResponse:
 @requires("can_write")
 def episode_phone_check(request: ScopedRequest, episode_id: int) -> HttpResponse:
     """Record a check taken by phone (channel ``phone``); late entries keep the time they were taken."""
-    episode = episode_in_scope(request.user, episode_id)
+    episode = episode_in_scope(user=request.user, episode_id=episode_id)
     policy = episode.policy
     moment = now()
     values: dict[str, object] = {

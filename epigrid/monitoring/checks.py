@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -218,18 +217,6 @@ def _write(
     if current is not None:
         HealthCheck.objects.filter(pk=current).update(replaced_by_id=check.pk)
     return check, current
-
-
-def episode_in_scope(user: User, episode_id: int) -> Episode:
-    """Return the episode if it lies in the user's subtrees; 404 otherwise, as for a missing id."""
-    episode = (
-        Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
-        .select_related("person", "policy")
-        .first()
-    )
-    if episode is None:
-        raise Http404
-    return episode
 
 
 def check_history(episode: Episode, day: dt.date, slot: str) -> list[HealthCheck]:

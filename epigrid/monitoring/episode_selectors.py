@@ -108,15 +108,26 @@ def episode_page(
     return current
 
 
-def episode_get_for_user(*, user: User, episode_id: int, request: HttpRequest | None = None) -> Episode:
-    """Open one episode: 404 when missing or outside the user's scope; the opening is logged."""
+def episode_in_scope(*, user: User, episode_id: int) -> Episode:
+    """Return an episode (any status) in the user's subtrees; 404 otherwise, as for a missing id.
+
+    Not logged: for actions on the episode (a check, an acknowledgement, a print), which log themselves.
+    """
     episode = (
         Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
-        .select_related("person__household", "policy", "room__site", "grid", "district", "ended_by")
+        .select_related(
+            "person__household", "policy", "room__site", "grid", "village", "district", "ended_by"
+        )
         .first()
     )
     if episode is None:
         raise Http404
+    return episode
+
+
+def episode_get_for_user(*, user: User, episode_id: int, request: HttpRequest | None = None) -> Episode:
+    """Open one episode: 404 when missing or outside the user's scope; the opening is logged."""
+    episode = episode_in_scope(user=user, episode_id=episode_id)
     audit_log(
         actor=user,
         action=AuditEvent.Action.READ,

@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
+from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope
 from epigrid.monitoring.models import Episode, HealthCheck
 from epigrid.monitoring.policy import slots
 from epigrid.people.models import Symptom
 from epigrid.people.selectors import PersonView, present
-from epigrid.regions.scope import scope_for
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,7 @@ def _cell(check: HealthCheck | None) -> FormCell:
 
 def monitoring_form(*, user: User, episode_id: int, request: HttpRequest | None = None) -> MonitoringForm:
     """Return the form of an episode in the user's scope (404 otherwise); the printing is logged."""
-    episode = (
-        Episode.objects.filter(scope_for(user).rows_q(), pk=episode_id)
-        .select_related("person", "person__household", "room__site", "policy", "grid", "village")
-        .first()
-    )
-    if episode is None:
-        raise Http404
+    episode = episode_in_scope(user=user, episode_id=episode_id)
     audit_log(
         actor=user,
         action=AuditEvent.Action.EXPORT,
@@ -68,12 +62,7 @@ def monitoring_form(*, user: User, episode_id: int, request: HttpRequest | None 
         request=request,
     )
     policy_slots = slots(episode.policy)
-    current = {
-        (c.day, c.slot): c
-        for c in HealthCheck.objects.filter(episode=episode, replaced_by__isnull=True).select_related(
-            "recorded_by"
-        )
-    }
+    current = {(c.day, c.slot): c for c in episode_checks(episode=episode)}
     labels = dict(Symptom.choices)
     days: list[FormDay] = []
     length = (episode.planned_end - episode.started_on).days
