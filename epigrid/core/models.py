@@ -113,3 +113,26 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RateCount(models.Model):
+    """Requests counted per client key and fixed time window, shared by every web worker process.
+
+    ``bucket`` is the window's number (Unix seconds // window length). Rows older than a few windows
+    are deleted as new windows begin (``epigrid.core.ratelimit``); they hold a client address for at
+    most that long.
+    """
+
+    scope = models.CharField(max_length=30)
+    key = models.CharField(max_length=64)
+    bucket = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "bucket"], name="ratecount_scope_key_bucket"),
+        ]
+        indexes = [models.Index(fields=["bucket"], name="ratecount_bucket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.bucket} {self.count}"

@@ -1,7 +1,9 @@
 """Health checks (temperature, symptoms, whether the person went out) and personal self-report links.
 
-``check_record`` is the one write of a check, whichever way it came in: the grid worker's roster, the
-person's own link (``actor`` None, channel ``self``) or a phone call recorded by staff. It reports
+``check_record`` records one check, whichever way it came in: the grid worker's roster, a phone call
+recorded by staff or the person's own link (``actor`` None, channel ``self``); the public self-report
+page writes its submissions in groups (``epigrid.monitoring.selfreport``) through the same
+``check_validate`` and ``checks_write``. It reports
 every problem at once (``CheckInvalid``, keyed by field), judges fever under the *episode's* policy
 version (a later protocol change never rewrites a verdict), and treats a second entry for the same
 episode, day and slot as a replacement: the earlier row stays and points at the new one
@@ -20,7 +22,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
@@ -85,7 +87,7 @@ def parse_temperature(text: str) -> Decimal | None:
     return value
 
 
-def _validate(
+def check_validate(
     *,
     episode: Episode,
     day: dt.date,
@@ -150,26 +152,19 @@ def check_record(
             raise PermissionDenied
     elif not _may_write(actor, episode):
         raise PermissionDenied
-    clean_symptoms = _validate(
+    clean_symptoms = check_validate(
         episode=episode, day=day, slot=slot, temperature=temperature, symptoms=symptoms,
         channel=channel, recorded_at=recorded_at,
     )  # fmt: skip
-    values = {
-        "episode": episode,
-        "person_id": episode.person_id,
-        "grid_id": episode.grid_id,
-        "day": day,
-        "slot": slot,
-        "temperature": temperature,
-        "symptoms": clean_symptoms,
-        "went_out": went_out,
-        "fever": episode.policy.is_fever(temperature),
-        "channel": channel,
-        "recorded_by": actor,
-        "recorded_at": recorded_at,
-    }
+    values = check_values(
+        episode=episode, day=day, slot=slot, temperature=temperature, symptoms=clean_symptoms,
+        went_out=went_out, channel=channel, recorded_by=actor, recorded_at=recorded_at,
+    )  # fmt: skip
     with transaction.atomic():
-        check, replaced = _write(episode, day, slot, values)
+        # Two entries of one episode are serialized by locking its row (on PostgreSQL; SQLite has one
+        # writer at a time anyway): the "current" row retired below is still current when replaced.
+        Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk", flat=True).first()
+        [(check, replaced)] = checks_write([values])
         if link is not None:
             link_touch(link)
         audit_log(
@@ -177,46 +172,99 @@ def check_record(
             action=AuditEvent.Action.CREATE,
             object_type="health_check",
             object_id=check.pk,
-            detail={
-                "episode": episode.pk,
-                "person": episode.person_id,
-                "day": day.isoformat(),
-                "slot": slot,
-                "channel": channel,
-                "replaced": replaced,
-                **({"link": link.pk} if link is not None else {}),
-            },
+            detail=check_audit_detail(check, replaced, link),
         )
     return check
 
 
-def _write(
-    episode: Episode, day: dt.date, slot: str, values: dict[str, object]
-) -> tuple[HealthCheck, int | None]:
-    """Insert the check, replacing the current one of its slot; return it and the replaced row's id.
+def check_values(
+    *, episode: Episode, day: dt.date, slot: str, temperature: Decimal | None, symptoms: list[str],
+    went_out: bool, channel: str, recorded_by: User | None, recorded_at: dt.datetime,
+) -> dict[str, object]:  # fmt: skip
+    """The columns of a validated check, fever judged under the episode's policy version."""
+    return {
+        "episode_id": episode.pk,
+        "person_id": episode.person_id,
+        "grid_id": episode.grid_id,
+        "day": day,
+        "slot": slot,
+        "temperature": temperature,
+        "symptoms": symptoms,
+        "went_out": went_out,
+        "fever": episode.policy.is_fever(temperature),
+        "channel": channel,
+        "recorded_by": recorded_by,
+        "recorded_at": recorded_at,
+    }
 
-    Two entries of one episode are serialized by locking the episode's row (on PostgreSQL; SQLite has
-    one writer at a time anyway), so the "current" row read here is still current when it is replaced,
-    and two first entries of a slot cannot both insert. The partial unique constraint allows one row
-    with ``replaced_by`` NULL per slot and is checked per statement, so the old row leaves the
-    "current" set first: it points at itself for the instant between the two statements, then at the
-    new row.
+
+def check_audit_detail(
+    check: HealthCheck, replaced: int | None, link: ReportLink | None
+) -> dict[str, object]:
+    """What the audit log keeps of a check: ids, day, slot and channel, never the reading."""
+    return {
+        "episode": check.episode_id,
+        "person": check.person_id,
+        "day": check.day.isoformat(),
+        "slot": check.slot,
+        "channel": check.channel,
+        "replaced": replaced,
+        **({"link": link.pk} if link is not None else {}),
+    }
+
+
+def checks_write(entries: Sequence[dict[str, object]]) -> list[tuple[HealthCheck, int | None]]:
+    """Insert checks (``check_values``), each replacing the current one of its slot; return each with
+    the id of the row it replaced.
+
+    The caller holds a transaction and the lock of every episode concerned. A batch costs three
+    statements whatever its size: retire the current rows of the slots (one ``UPDATE … RETURNING``;
+    PostgreSQL, SQLite >= 3.35), insert the new ones, point the retired rows at them. The partial
+    unique constraint allows one row with ``replaced_by`` NULL per slot and is checked per statement,
+    so a retired row points at itself for the instant between the statements. Two entries of one slot
+    in the same batch are written in turn (the second replaces the first), in the order given.
     """
-    Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk", flat=True).first()
-    # Find and retire the current row in one statement (RETURNING: PostgreSQL, SQLite >= 3.35).
+    results: list[tuple[HealthCheck, int | None] | None] = [None] * len(entries)
+    rounds: list[list[int]] = []
+    seen: dict[tuple[object, str, object], int] = {}
+    for n, entry in enumerate(entries):
+        key = (entry["episode_id"], str(entry["day"]), entry["slot"])
+        turn = seen.get(key, 0)
+        seen[key] = turn + 1
+        if turn == len(rounds):
+            rounds.append([])
+        rounds[turn].append(n)
     table = connection.ops.quote_name(HealthCheck._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET replaced_by_id = id "  # noqa: S608 (the table name is our model's)
-            "WHERE episode_id = %s AND day = %s AND slot = %s AND replaced_by_id IS NULL RETURNING id",
-            [episode.pk, day.isoformat(), slot],
-        )
-        row = cursor.fetchone()
-    current: int | None = row[0] if row else None
-    check = HealthCheck.objects.create(**values)
-    if current is not None:
-        HealthCheck.objects.filter(pk=current).update(replaced_by_id=check.pk)
-    return check, current
+    for turn_entries in rounds:
+        where = " OR ".join(["(episode_id = %s AND day = %s AND slot = %s)"] * len(turn_entries))
+        params: list[Any] = []
+        for n in turn_entries:
+            params += [entries[n]["episode_id"], str(entries[n]["day"]), entries[n]["slot"]]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET replaced_by_id = id "  # noqa: S608 (the table name is our model's)
+                f"WHERE replaced_by_id IS NULL AND ({where}) RETURNING id, episode_id, day, slot",
+                params,
+            )
+            retired = {(e, str(d), s): pk for pk, e, d, s in cursor.fetchall()}
+        created = HealthCheck.objects.bulk_create([HealthCheck(**entries[n]) for n in turn_entries])
+        pointers: list[tuple[int, int]] = []
+        for n, check in zip(turn_entries, created, strict=True):
+            old = retired.get((check.episode_id, str(check.day), check.slot))
+            results[n] = (check, old)
+            if old is not None:
+                pointers.append((old, check.pk))
+        if pointers:
+            cases = " ".join(["WHEN %s THEN %s"] * len(pointers))
+            ids = ", ".join(["%s"] * len(pointers))
+            flat = [v for pair in pointers for v in pair] + [old for old, _new in pointers]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET replaced_by_id = CASE id {cases} END "  # noqa: S608 (our table)
+                    f"WHERE id IN ({ids})",
+                    flat,
+                )
+    return [r for r in results if r is not None]
 
 
 def check_history(episode: Episode, day: dt.date, slot: str) -> list[HealthCheck]:

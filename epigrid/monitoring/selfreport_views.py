@@ -28,20 +28,19 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from epigrid.core import ratelimit
 from epigrid.core.access import public
 from epigrid.core.audit import client_ip
 from epigrid.core.clock import now
 from epigrid.lib.masking import mask_name
-from epigrid.monitoring import ratelimit
-from epigrid.monitoring.checks import CheckInvalid, check_record, link_resolve, parse_temperature
-from epigrid.monitoring.models import HealthCheck, ReportLink
+from epigrid.monitoring import selfreport
+from epigrid.monitoring.checks import CheckInvalid, link_resolve, parse_temperature
+from epigrid.monitoring.models import ReportLink
 from epigrid.monitoring.policy import slot_at, slots
 from epigrid.people.models import Symptom
 
-# Per client address: a household behind one carrier NAT shares an address, so the limit is generous
-# for people and small for a script.
-SUBMIT_LIMIT = 30
-SUBMIT_WINDOW = 60  # seconds
+# Requests with a token that opens nothing, per client address, counted in each web worker process
+# (cheap: no database round trip). Submissions are limited across processes by ``selfreport``.
 UNKNOWN_LIMIT = 20  # requests with a token that opens nothing
 UNKNOWN_WINDOW = 60
 
@@ -99,9 +98,13 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
                 return _invalid(request, lang, status=429)
             return _invalid(request, lang)
         if request.method == "POST":
-            if not ratelimit.allow("selfreport-post", address, limit=SUBMIT_LIMIT, window=SUBMIT_WINDOW):
+            # A first cheap guard in this process; the exact count across processes is taken when the
+            # submission is written (``selfreport.record_batch``).
+            if not ratelimit.allow(
+                "selfreport-post", address, limit=selfreport.SUBMIT_LIMIT, window=selfreport.SUBMIT_WINDOW
+            ):
                 return _invalid(request, lang, status=429)
-            return _submit(request, link, lang)
+            return _submit(request, link, lang, address)
         return _form(request, link, lang)
 
 
@@ -129,9 +132,8 @@ def _form(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
     return _page(request, "selfreport.html", _context(link, lang, ticked=[], went_out=False))
 
 
-def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
-    episode = link.episode
-    policy = episode.policy
+def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str) -> HttpResponse:
+    policy = link.episode.policy
     moment = now()
     slot = request.POST.get("slot", "")
     if slot not in policy.slot_keys:
@@ -140,28 +142,22 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
     went_out = request.POST.get("went_out") == "1"
     typed = request.POST.get("temperature", "")[:10]
     try:
-        check = check_record(
-            actor=None,
-            episode=episode,
-            day=timezone.localdate(moment),
-            slot=slot,
-            temperature=parse_temperature(typed),
-            symptoms=ticked,
-            went_out=went_out,
-            channel=HealthCheck.Channel.SELF,
-            recorded_at=moment,
-            link=link,
-        )
+        prepared = selfreport.submission_prepare(
+            link, slot=slot, temperature=parse_temperature(typed), symptoms=ticked, went_out=went_out,
+            address=address, moment=moment,
+        )  # fmt: skip
     except CheckInvalid as exc:
-        context = _context(
-            link,
-            lang,
-            ticked=ticked,
-            went_out=went_out,
-            typed=typed,
-            errors=[str(e.message) for e in exc.errors],
-        )
+        errors = [str(e.message) for e in exc.errors]
+        context = _context(link, lang, ticked=ticked, went_out=went_out, typed=typed, errors=errors)
         return _page(request, "selfreport.html", context, status=400)
+    outcome = selfreport.submit(prepared)
+    if outcome.refused == selfreport.LIMITED:
+        return _invalid(request, lang, status=429)
+    if outcome.refused == selfreport.CLOSED:
+        return _invalid(request, lang)
+    check = outcome.check
+    if check is None:  # the group's transaction failed (the database is down or restarting)
+        return _invalid(request, lang, status=503)
     day_slots = {s.key: s.label for s in slots(policy)}
     return _page(
         request,
@@ -169,7 +165,7 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
         {
             "lang": lang,
             "html_lang": "en" if lang == "en" else "zh-CN",
-            "name": mask_name(episode.person.name),
+            "name": mask_name(link.episode.person.name),
             "check": check,
             "slot_label": _slot_label(day_slots.get(check.slot, check.slot)),
             "at": timezone.localtime(check.recorded_at),

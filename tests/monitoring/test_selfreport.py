@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from epigrid.core.models import AuditEvent
-from epigrid.monitoring import selfreport_views
+from epigrid.monitoring import selfreport, selfreport_views
 from epigrid.monitoring.checks import check_record, link_create, link_resolve, link_revoke
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 
@@ -154,7 +154,7 @@ def test_a_double_post_leaves_one_current_check(linked):
 
 def test_many_submissions_from_one_address_are_limited_without_blocking_others(linked, monkeypatch):
     _episode, _link, token = linked
-    monkeypatch.setattr(selfreport_views, "SUBMIT_LIMIT", 3)
+    monkeypatch.setattr(selfreport, "SUBMIT_LIMIT", 3)
     busy = Client(REMOTE_ADDR="10.0.0.1")
     statuses = [submit(busy, token).status_code for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]

@@ -1,0 +1,219 @@
+"""Self-report submissions, written in groups: one transaction and one commit for the requests that
+arrive together.
+
+A submission is validated in its request's thread (``submission_prepare``: the link is resolved, the
+reading checked under the episode's policy) and handed to ``submit``. The first request thread of a
+process that finds no write in progress becomes the writer: it takes every submission queued so far,
+its own included, and records them in one transaction (``record_batch``); the threads whose
+submissions it took wait for it and then answer their phones. Submissions that arrive while a group is
+being written form the next group, written by the first of their threads to wake. With one request at a
+time (tests, a quiet evening) a group is that one submission and nothing waits; under load a commit,
+the costliest part of a submission, is shared by the group. Every phone is answered after its check is
+durable, as before.
+
+What a group costs, whatever its size: count the submissions per client address in the shared rate
+counter (``core.ratelimit.count_shared``; over the limit, refused), lock the episodes (sorted, so two
+groups never wait on each other in a circle) while checking that each is still open and its link not
+revoked, retire the slots' current checks, insert the new ones, point the old at the new
+(``checks.checks_write``), write the audit events in one insert, note the links' use, commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from epigrid.core.clock import now
+from epigrid.core.models import AuditEvent
+from epigrid.core.ratelimit import count_shared
+from epigrid.monitoring.checks import (
+    LAST_USED_RESOLUTION,
+    check_audit_detail,
+    check_validate,
+    check_values,
+    checks_write,
+)
+from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
+
+# Per client address: a household behind one carrier NAT shares an address, so the limit is generous
+# for people and small for a script. Counted across every web worker (``count_shared``).
+SUBMIT_LIMIT = 30
+SUBMIT_WINDOW = 60  # seconds
+RATE_SCOPE = "selfreport-post"
+
+LIMITED = "limited"  # over the address's limit this window
+CLOSED = "closed"  # the episode closed or the link was revoked since the page was opened
+
+
+@dataclass(eq=False)
+class Submission:
+    """One phone's report on its way to the database, and what became of it."""
+
+    link: ReportLink
+    day: dt.date
+    slot: str
+    temperature: Decimal | None
+    symptoms: list[str]
+    went_out: bool
+    recorded_at: dt.datetime
+    address: str
+    check: HealthCheck | None = None
+    refused: str = ""
+    error: BaseException | None = None
+    done: bool = field(default=False, repr=False)
+
+
+def submission_prepare(
+    link: ReportLink, *, slot: str, temperature: Decimal | None, symptoms: Sequence[str], went_out: bool,
+    address: str, moment: dt.datetime,
+) -> Submission:  # fmt: skip
+    """Validate a reading for the link's episode (``CheckInvalid`` lists every problem)."""
+    episode = link.episode
+    day = timezone.localdate(moment)
+    clean = check_validate(
+        episode=episode, day=day, slot=slot, temperature=temperature, symptoms=symptoms,
+        channel=HealthCheck.Channel.SELF, recorded_at=moment,
+    )  # fmt: skip
+    return Submission(
+        link=link, day=day, slot=slot, temperature=temperature, symptoms=clean, went_out=went_out,
+        recorded_at=moment, address=address,
+    )  # fmt: skip
+
+
+def record_batch(submissions: Sequence[Submission]) -> None:
+    """Write a group of submissions in one transaction; each gets its ``check`` or ``refused``."""
+    with transaction.atomic():
+        allowed = _within_limit(submissions)
+        live = _still_open(allowed)
+        for s in allowed:
+            if s not in live:
+                s.refused = CLOSED
+        if not live:
+            return
+        written = checks_write(
+            [
+                check_values(
+                    episode=s.link.episode,
+                    day=s.day,
+                    slot=s.slot,
+                    temperature=s.temperature,
+                    symptoms=s.symptoms,
+                    went_out=s.went_out,
+                    channel=HealthCheck.Channel.SELF,
+                    recorded_by=None,
+                    recorded_at=s.recorded_at,
+                )
+                for s in live
+            ]
+        )
+        events = []
+        for s, (check, replaced) in zip(live, written, strict=True):
+            s.check = check
+            events.append(
+                AuditEvent(
+                    action=AuditEvent.Action.CREATE,
+                    object_type="health_check",
+                    object_id=str(check.pk),
+                    detail=check_audit_detail(check, replaced, s.link),
+                    ip=s.address or None,
+                )
+            )
+        AuditEvent.objects.bulk_create(events)
+        _touch_links(live)
+
+
+def _within_limit(submissions: Sequence[Submission]) -> list[Submission]:
+    """Count every submission against its address; refuse those past the limit (the latest ones)."""
+    here = Counter(s.address for s in submissions)
+    totals = count_shared(RATE_SCOPE, dict(here), window=SUBMIT_WINDOW)
+    room = {address: SUBMIT_LIMIT - (totals[address] - n) for address, n in here.items()}
+    allowed = []
+    for s in submissions:
+        if room[s.address] > 0:
+            room[s.address] -= 1
+            allowed.append(s)
+        else:
+            s.refused = LIMITED
+    return allowed
+
+
+def _still_open(submissions: Sequence[Submission]) -> list[Submission]:
+    """Lock the episodes (by id); keep the submissions whose episode is open and link live."""
+    if not submissions:
+        return []
+    episode_ids = sorted({s.link.episode_id for s in submissions})
+    live_pairs = set(
+        Episode.objects.select_for_update(of=("self",))
+        .filter(
+            pk__in=episode_ids,
+            status=Episode.Status.OPEN,
+            links__pk__in={s.link.pk for s in submissions},
+            links__revoked_at__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", "links__pk")
+    )
+    return [s for s in submissions if (s.link.episode_id, s.link.pk) in live_pairs]
+
+
+def _touch_links(submissions: Sequence[Submission]) -> None:
+    """Note the links' use, skipping those noted in the last minute (no statement when all were)."""
+    stamp = now()
+    stale = {
+        s.link.pk
+        for s in submissions
+        if s.link.last_used_at is None or s.link.last_used_at < stamp - LAST_USED_RESOLUTION
+    }
+    if stale:
+        ReportLink.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION), pk__in=stale
+        ).update(last_used_at=stamp)
+
+
+class GroupCommit:
+    """Hand submissions to a writer; the first waiting thread writes what has queued up (see above)."""
+
+    def __init__(self, write: Callable[[Sequence[Submission]], None]) -> None:
+        self._write = write
+        self._ready = threading.Condition()
+        self._queue: list[Submission] = []
+        self._writing = False
+
+    def submit(self, submission: Submission) -> Submission:
+        """Return once ``submission`` is written or refused, or its group failed (``error``)."""
+        with self._ready:
+            self._queue.append(submission)
+            while self._writing and not submission.done:
+                self._ready.wait()
+            if submission.done:
+                return submission
+            self._writing = True
+            group, self._queue = self._queue, []
+        try:
+            self._write(group)
+        except Exception as exc:  # the whole group was rolled back: every phone is told to retry
+            for s in group:
+                s.check, s.error = None, exc
+        finally:
+            with self._ready:
+                for s in group:
+                    s.done = True
+                self._writing = False
+                self._ready.notify_all()
+        return submission
+
+
+_writer = GroupCommit(record_batch)
+
+
+def submit(submission: Submission) -> Submission:
+    """Record a prepared submission together with whatever else is waiting in this process."""
+    return _writer.submit(submission)
