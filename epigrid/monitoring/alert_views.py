@@ -28,6 +28,7 @@ from epigrid.monitoring.alerts import (
     not_reported,
     roster,
     roster_cell,
+    roster_progress,
 )
 from epigrid.monitoring.checks import CheckInvalid, check_record, parse_temperature
 from epigrid.monitoring.episode_selectors import episode_check, episode_in_scope
@@ -145,7 +146,11 @@ def roster_check(request: ScopedRequest, region_id: int) -> HttpResponse:
         return redirect(url)
     cell = roster_cell(episode=episode, slot_key=slot, day=day, moment=moment)
     context = _cell_context(cell, grid_id=grid.pk, errors=errors, typed=typed if errors else "")
-    return render(request, "monitoring/_roster_cell.html", {**context, "can_write": True})
+    # The page's "measured X / Y" counter comes along, swapped out of band (hx-swap-oob).
+    progress = roster_progress(user=user, grid=grid, day=day)
+    return render(
+        request, "monitoring/_roster_cell.html", {**context, "can_write": True, "progress": progress}
+    )
 
 
 @scoped

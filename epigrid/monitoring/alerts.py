@@ -183,6 +183,37 @@ def roster(
     return rows
 
 
+@dataclass(frozen=True)
+class RosterProgress:
+    """How many slots of a grid's day have a current check (``done``) out of how many there are."""
+
+    done: int
+    total: int
+
+
+def roster_progress(*, user: User, grid: Region, day: dt.date) -> RosterProgress:
+    """Count the roster's slots of ``day`` and those with a current check, as ``roster`` shows them.
+
+    Ids only (nothing about a person is read, so nothing is logged): the open episodes of the grid
+    by (grid, status) and the day's current checks by (grid, day), the roster's two indexes.
+    """
+    _require_region(user, grid)
+    policies = _policies()
+    keys = {pk: set(policy.slot_keys) for pk, policy in policies.items()}
+    episodes = dict(
+        Episode.objects.filter(grid_id=grid.pk, status=Episode.Status.OPEN, started_on__lte=day).values_list(
+            "pk", "policy_id"
+        )
+    )
+    checked = HealthCheck.objects.filter(grid_id=grid.pk, day=day, replaced_by__isnull=True).values_list(
+        "episode_id", "slot"
+    )
+    done = sum(
+        1 for episode_id, slot in checked if episode_id in episodes and slot in keys[episodes[episode_id]]
+    )
+    return RosterProgress(done=done, total=sum(len(keys[policy_id]) for policy_id in episodes.values()))
+
+
 def episode_for_roster(*, user: User, grid: Region, episode_id: int) -> Episode:
     """Return an open episode of ``grid`` (in the user's scope) for recording a check; 404 otherwise."""
     _require_region(user, grid)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -53,6 +54,47 @@ def test_one_tap_records_a_normal_reading_and_answers_the_cell(world, zhang_epis
     check = HealthCheck.objects.get(episode=zhang_episode, slot="am", replaced_by__isnull=True)
     assert check.temperature == Decimal("36.5") and check.channel == "roster"
     assert check.recorded_by == world.grid_worker_a
+
+
+def progress_of(body: str) -> str:
+    """The text of the "measured X / Y" counter (the page's, or the one a cell swaps out of band)."""
+    match = re.search(
+        r'<span class="progress-count" id="roster-progress"( hx-swap-oob="true")?>([^<]*)<', body
+    )
+    assert match is not None, "no counter"
+    return match.group(2).strip()
+
+
+def test_the_counter_follows_each_saved_reading_out_of_band(world, zhang_episode, open_episode):
+    from epigrid.people.models import Person
+
+    open_episode(Person.objects.get(name="王芳"))
+    client = client_for(world.grid_worker_a)
+    page = client.get(reverse("monitoring:roster", args=[world.grid_a.pk])).content.decode()
+    assert progress_of(page) == "已测 0 / 4"
+    first = post_cell(client, world, zhang_episode, quick="36.5").content.decode()
+    # The cell is the main swap; the counter rides along and replaces the page's by its id.
+    assert first.lstrip().startswith('<div class="slot done"')
+    assert 'id="roster-progress" hx-swap-oob="true"' in first and progress_of(first) == "已测 1 / 4"
+    # A correction replaces the reading: still one slot measured.
+    again = post_cell(client, world, zhang_episode, quick="36.6").content.decode()
+    assert progress_of(again) == "已测 1 / 4"
+    evening = post_cell(client, world, zhang_episode, slot="pm", quick="36.4").content.decode()
+    assert progress_of(evening) == "已测 2 / 4"
+    # A refused value saves nothing: the counter says so too.
+    refused = post_cell(client, world, zhang_episode, quick="", temperature="45").content.decode()
+    assert 'role="alert"' in refused and progress_of(refused) == "已测 2 / 4"
+    page = client.get(reverse("monitoring:roster", args=[world.grid_a.pk])).content.decode()
+    assert progress_of(page) == "已测 2 / 4"
+
+
+def test_the_counter_counts_the_day_of_the_cell(world, zhang_episode):
+    client = client_for(world.grid_worker_a)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    body = post_cell(client, world, zhang_episode, quick="36.5", day=yesterday.isoformat()).content.decode()
+    assert progress_of(body) == "已测 1 / 2"
+    today = client.get(reverse("monitoring:roster", args=[world.grid_a.pk])).content.decode()
+    assert progress_of(today) == "已测 0 / 2"
 
 
 def test_a_typed_fever_with_symptoms_replaces_the_reading_and_raises_an_alert(world, zhang_episode):
