@@ -7,17 +7,22 @@ asked. Opening an episode and listing episodes are audit-logged with the person 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today
 from epigrid.core.models import AuditEvent, User
+from epigrid.lists.models import ListRow
+from epigrid.lists.selectors import row_get_for_user
+from epigrid.lists.services import list_year
+from epigrid.lists.travel import LINKED, Journey, journey_of
 from epigrid.monitoring.models import AlertAck, Episode, HealthCheck, Room
-from epigrid.people.models import ScreeningEntry
+from epigrid.people.models import Person, ScreeningEntry
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for
 
@@ -225,3 +230,41 @@ def episode_checks(*, episode: Episode, history: bool = False) -> QuerySet[Healt
 def episode_check(*, episode: Episode, check_id: int) -> HealthCheck | None:
     """Return one check of an episode the caller already opened through a scoped selector, or None."""
     return HealthCheck.objects.filter(pk=check_id, episode=episode).first()
+
+
+def list_rows_startable(*, user: User, rows: Iterable[ListRow]) -> set[int]:
+    """Return the ids of the linked rows whose person the user may put under observation now.
+
+    A role that writes, the person in the user's scope, not merged away and with no open episode:
+    one query for a page of rows, whatever its length.
+    """
+    if not user.caps.can_write:
+        return set()
+    rows_of: dict[int, list[int]] = {}
+    for row in rows:
+        if row.person_id is not None and row.decision in LINKED:
+            rows_of.setdefault(row.person_id, []).append(row.pk)
+    if not rows_of:
+        return set()
+    watched = Episode.objects.filter(person_id=OuterRef("pk"), status=Episode.Status.OPEN)
+    free = (
+        Person.objects.filter(scope_for(user).rows_q(), pk__in=list(rows_of), merged_into__isnull=True)
+        .exclude(Exists(watched))
+        .values_list("pk", flat=True)
+    )
+    return {row_id for person_id in free for row_id in rows_of[person_id]}
+
+
+def list_row_for_start(*, user: User, row_id: int, person_id: int) -> ListRow:
+    """Return a linked list row of ``person_id`` in a batch of the user's scope; 404 for any other."""
+    row = row_get_for_user(user=user, row_id=row_id)
+    if row.person_id != person_id or row.decision not in LINKED:
+        raise Http404
+    return row
+
+
+def list_row_journey(row: ListRow) -> Journey | None:
+    """Return the journey the row describes (origin, arrival, outbreak flags), as the linker read it."""
+    if row.person_id is None:
+        return None
+    return journey_of(row.fields, person_id=row.person_id, year=list_year(row.batch))

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.core.clock import local_today
 from epigrid.core.models import User
+from epigrid.lists.models import ListRow
+from epigrid.lists.travel import Journey
 from epigrid.monitoring import episodes as services
 from epigrid.monitoring.episode_selectors import (
     STATUS_OPEN,
@@ -20,12 +22,14 @@ from epigrid.monitoring.episode_selectors import (
     episode_counts,
     episode_get_for_user,
     episode_page,
-    episode_timeline,
+    list_row_for_start,
+    list_row_journey,
     rooms_for_person_district,
     screening_entry_for_user,
 )
 from epigrid.monitoring.episodes import (
     CONVERT_REASONS,
+    SOURCE_LIST_ROW,
     EpisodeError,
     episode_from_screening_entry,
     episode_start,
@@ -35,7 +39,8 @@ from epigrid.monitoring.episodes import (
 )
 from epigrid.monitoring.models import Episode, Room
 from epigrid.monitoring.policy import current_policy
-from epigrid.people.models import Person, ScreeningEntry
+from epigrid.monitoring.timeline import person_timeline
+from epigrid.people.models import Person, ScreeningEntry, TravelRecord
 from epigrid.people.selectors import person_get_for_user, present
 from epigrid.regions.models import Level
 from epigrid.regions.selectors import region_ancestors, region_get_for_user, region_roots_for_user
@@ -138,7 +143,7 @@ def episode_detail(request: ScopedRequest, episode_id: int) -> HttpResponse:
     context = {
         "episode": episode,
         "view": present(person=episode.person, user=user),
-        "timeline": episode_timeline(episode=episode),
+        "timeline": person_timeline(user=user, person=episode.person),
         "days_left": (episode.planned_end - today).days,
         "due": is_open and episode.planned_end <= today,
         "may_write": is_open and user.caps.can_write,
@@ -157,23 +162,59 @@ def _family_note(basis: str) -> str:
     return _("观察对象的同户人员")
 
 
+def _id_param(request: ScopedRequest, name: str) -> int | None:
+    raw = request.GET.get(name, "")
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise Http404
+    return int(raw)
+
+
+def _row_initial(row: ListRow) -> tuple[dict[str, object], Journey | None]:
+    """Return the start form's values a list row gives, and its journey when from the outbreak area."""
+    journey = list_row_journey(row)
+    outbreak = journey is not None and (journey.from_outbreak_area or journey.via_outbreak_area)
+    note = _("%(source)s第%(batch)s批第%(row)s行") % {
+        "source": row.batch.source.name,
+        "batch": row.batch.number,
+        "row": row.row_number,
+    }
+    initial: dict[str, object] = {
+        "basis": Episode.Basis.OUTBREAK_RETURN if outbreak else Episode.Basis.OTHER,
+        "basis_note": note[:200],
+    }
+    if journey is not None and journey.arrived_on is not None:
+        initial["last_exposure"] = journey.arrived_on
+    return initial, journey if outbreak else None
+
+
 @scoped
 @requires("can_write")
 def episode_start_view(request: ScopedRequest, person_id: int) -> HttpResponse:
-    """Put a person under observation; from a visit (``?entry=``) the journey gives basis and arrival."""
+    """Put a person under observation; from a visit (``?entry=``) the journey gives basis and arrival.
+
+    From a department list's row (``?row=``) the form is filled from the row (its journey, the list
+    named in the note) and the episode records the row as its source.
+    """
     user = request.user
     view = person_get_for_user(user=user, person_id=person_id, request=request)
     person = view.person
-    entry = None
-    raw_entry = request.GET.get("entry", "")
-    if raw_entry:
-        if not raw_entry.isdigit() or len(raw_entry) > 18:
-            raise Http404
-        entry = screening_entry_for_user(user=user, entry_id=int(raw_entry), person_id=person.pk)
-    journey = outbreak_journey(entry) if entry is not None else None
+    entry_id, row_id = _id_param(request, "entry"), _id_param(request, "row")
+    entry = (
+        None
+        if entry_id is None
+        else screening_entry_for_user(user=user, entry_id=entry_id, person_id=person.pk)
+    )
+    row = None
+    initial: dict[str, object] = {"kind": Episode.Kind.HOME, "basis": Episode.Basis.OUTBREAK_RETURN}
+    journey: Journey | TravelRecord | None = outbreak_journey(entry) if entry is not None else None
+    if row_id is not None and entry is None:
+        row = list_row_for_start(user=user, row_id=row_id, person_id=person.pk)
+        row_values, journey = _row_initial(row)
+        initial.update(row_values)
     rooms = rooms_for_person_district(district_id=person.district_id)
     data = request.POST if request.method == "POST" else None
-    initial = {"kind": Episode.Kind.HOME, "basis": Episode.Basis.OUTBREAK_RETURN}
     form = StartForm(data, initial=initial, rooms=rooms, from_entry=entry is not None)
     status = 200
     if data is not None:
@@ -181,7 +222,7 @@ def episode_start_view(request: ScopedRequest, person_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    episode = _start(user, person, form, entry)
+                    episode = _start(user, person, form, entry, row)
             except EpisodeError as exc:
                 form.add_error(None, exc.message)
             else:
@@ -195,6 +236,7 @@ def episode_start_view(request: ScopedRequest, person_id: int) -> HttpResponse:
         "form": form,
         "view": view,
         "entry": entry,
+        "row": row,
         "journey": journey,
         "observation_days": _policy_days(),
         "region": place,
@@ -208,8 +250,10 @@ def _policy_days() -> int:
     return current_policy().observation_days
 
 
-def _start(user: User, person: Person, form: StartForm, entry: ScreeningEntry | None) -> Episode:
-    """Start the person's episode from the form (and the visit), then their household's if asked."""
+def _start(
+    user: User, person: Person, form: StartForm, entry: ScreeningEntry | None, row: ListRow | None
+) -> Episode:
+    """Start the person's episode from the form (and the visit or list row), then their household's."""
     kind = form.cleaned_data["kind"]
     room = form.chosen_room()
     if entry is not None:
@@ -223,6 +267,8 @@ def _start(user: User, person: Person, form: StartForm, entry: ScreeningEntry | 
             last_exposure=form.cleaned_data["last_exposure"],
             basis_note=form.cleaned_data["basis_note"],
             room=room,
+            source_type=SOURCE_LIST_ROW if row is not None else "",
+            source_id=row.pk if row is not None else None,
         )
     if form.cleaned_data["with_household"] and person.household is not None:
         episode_start_household(

@@ -207,3 +207,69 @@ def test_every_tab_renders(world, open_episode, status):
         reverse("monitoring:episodes", args=[world.village_a.pk]), {"status": status}
     )
     assert response.status_code == 200
+
+
+def _zhang_row(world):
+    return world.hq_batch.rows.get(row_number=4)
+
+
+def test_the_list_page_offers_observation_for_a_linked_row_without_an_open_episode(world, open_episode):
+    row = _zhang_row(world)
+    batch_url = reverse("lists:detail", args=[world.hq_batch.pk])
+    start_url = f"{reverse('monitoring:start', args=[world.zhang.pk])}?row={row.pk}"
+    page = client_for(world.hq).get(batch_url).content.decode().replace("&amp;", "&")
+    assert start_url in page and "开始医学观察" in page
+    assert page.count("开始医学观察") == 1  # the review row is linked to nobody yet
+    # A department reads the list but does not start observations.
+    assert "开始医学观察" not in client_for(world.department).get(batch_url).content.decode()
+    open_episode(world.zhang)
+    assert "开始医学观察" not in client_for(world.hq).get(batch_url).content.decode()
+
+
+def test_start_from_a_list_row_is_filled_from_the_row_and_records_it(world, policy):
+    row = _zhang_row(world)
+    row.fields = {"name": "张伟", "origin": "湖北武汉", "arrival_date": days_ago(3).isoformat()}
+    row.save(update_fields=["fields"])
+    url = f"{reverse('monitoring:start', args=[world.zhang.pk])}?row={row.pk}"
+    client = client_for(world.hq)
+    form = client.get(url).content.decode()
+    assert "湖北武汉" in form and days_ago(3).isoformat() in form and "区教育局第1批第4行" in form
+    assert '<option value="outbreak_return" selected>' in form
+    data = {
+        "kind": "home",
+        "basis": "outbreak_return",
+        "basis_note": "区教育局第1批第4行",
+        "last_exposure": days_ago(3).isoformat(),
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    episode = Episode.objects.get(person=world.zhang)
+    assert (episode.source_type, episode.source_id, episode.last_exposure) == (
+        "list_row",
+        row.pk,
+        days_ago(3),
+    )
+    assert episode.basis_note == "区教育局第1批第4行" and episode.created_by == world.hq
+
+
+def test_a_row_without_a_journey_from_the_outbreak_area_starts_as_other(world, policy):
+    row = _zhang_row(world)
+    form = (
+        client_for(world.hq)
+        .get(f"{reverse('monitoring:start', args=[world.zhang.pk])}?row={row.pk}")
+        .content.decode()
+    )
+    assert '<option value="other" selected>' in form and "返乡行程" not in form
+
+
+def test_a_row_of_another_person_an_unlinked_row_or_a_foreign_user_is_404(world, policy):
+    row = _zhang_row(world)
+    hq = client_for(world.hq)
+    assert hq.get(f"{reverse('monitoring:start', args=[world.li.pk])}?row={row.pk}").status_code == 404
+    review = world.hq_review_row
+    assert hq.get(f"{reverse('monitoring:start', args=[world.zhang.pk])}?row={review.pk}").status_code == 404
+    assert hq.get(f"{reverse('monitoring:start', args=[world.zhang.pk])}?row=x1").status_code == 404
+    # 甲镇's officer may start 张伟's observation but the list, sent to the district, is not the town's.
+    town = client_for(world.town_officer)
+    assert town.get(f"{reverse('monitoring:start', args=[world.zhang.pk])}?row={row.pk}").status_code == 404
+    assert not Episode.objects.exists()
