@@ -7,6 +7,7 @@ observation, period not over, not a sign-off role…) is a 409 with the reason i
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 from typing import Literal
 
 from django.http import HttpRequest
@@ -31,7 +32,8 @@ from epigrid.monitoring.episodes import (
     episode_start,
 )
 from epigrid.monitoring.models import Episode, Room
-from epigrid.people.selectors import person_in_scope
+from epigrid.monitoring.timeline import person_timeline
+from epigrid.people.selectors import person_get_for_user, person_in_scope
 from epigrid.regions.selectors import region_get_for_user
 
 router = Router(tags=["episodes"])
@@ -223,3 +225,59 @@ def episode_extend_op(request: HttpRequest, episode_id: int, payload: ExtendIn) 
     except EpisodeError as exc:
         raise _refused(exc) from None
     return _out(episode_get_for_user(user=user, episode_id=episode.pk, request=request))
+
+
+class ActorOut(Schema):
+    id: int
+    name: str
+    role: str
+    role_label: str
+    place: str = Field(description="the regions the member of staff is assigned to")
+
+
+class TimelineEventOut(Schema):
+    at: dt.datetime
+    kind: Literal["check", "ack", "episode", "visit", "list_row"]
+    code: str = Field(description="channel (roster, phone, self), action, episode step, presence or decision")
+    label: str
+    detail: str
+    actor: ActorOut | None = Field(description="who recorded it; null for a self-report")
+    object_id: int = Field(description="the check, acknowledgement, episode, visit or list row")
+    episode_id: int | None
+    contact: bool = Field(description="a member of staff reached the person")
+    self_report: bool
+    replaced: bool = Field(description="a check later corrected by another entry")
+    abnormal: bool
+
+
+class TimelineOut(Schema):
+    person_id: int
+    name: str
+    id_number: str = Field(description="masked unless the caller's role sees ID numbers in full")
+    phone: str = Field(description="masked unless the caller's role sees phones in full")
+    last_contact: TimelineEventOut | None = Field(description="the last time staff reached the person")
+    last_self_report: TimelineEventOut | None
+    truncated: bool
+    events: list[TimelineEventOut] = Field(description="newest first")
+
+
+@router.get(
+    "/persons/{int:person_id}/timeline",
+    response=TimelineOut,
+    tags=["persons"],
+    summary="One person's contact timeline: checks, visits, lists, alerts, episodes (audited)",
+)
+def person_timeline_op(request: HttpRequest, person_id: int) -> dict[str, object]:
+    user = actor(request)
+    view = person_get_for_user(user=user, person_id=person_id, request=request)
+    timeline = person_timeline(user=user, person=view.person)
+    return {
+        "person_id": view.person.pk,
+        "name": view.person.name,
+        "id_number": view.id_number,
+        "phone": view.phone,
+        "last_contact": asdict(timeline.last_contact) if timeline.last_contact else None,
+        "last_self_report": asdict(timeline.last_self_report) if timeline.last_self_report else None,
+        "truncated": timeline.truncated,
+        "events": [asdict(event) for event in timeline.events],
+    }
