@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 
+from epigrid.core.bulk import insert_returning
 from epigrid.core.models import AuditEvent, User
 
 
@@ -38,3 +40,25 @@ def audit_log(
         detail=detail or {},
         ip=client_ip(request),
     )
+
+
+# What ``audit_insert`` writes (``at`` is set here: the ORM's auto_now_add is not involved).
+_EVENT_FIELDS = (
+    "at",
+    "user_id",
+    "username",
+    "action",
+    "object_type",
+    "object_id",
+    "region_path",
+    "detail",
+    "ip",
+)
+
+
+def audit_insert(events: list[AuditEvent]) -> None:
+    """Write several prepared events in one statement (a hot path's batch); same rules as ``audit_log``."""
+    stamp = timezone.now()
+    for event in events:
+        event.at = stamp
+    insert_returning(events, _EVENT_FIELDS)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.audit import audit_log
+from epigrid.core.bulk import insert_returning
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
@@ -247,7 +248,7 @@ def checks_write(entries: Sequence[dict[str, object]]) -> list[tuple[HealthCheck
                 params,
             )
             retired = {(e, str(d), s): pk for pk, e, d, s in cursor.fetchall()}
-        created = HealthCheck.objects.bulk_create([HealthCheck(**entries[n]) for n in turn_entries])
+        created = _insert([entries[n] for n in turn_entries])
         pointers: list[tuple[int, int]] = []
         for n, check in zip(turn_entries, created, strict=True):
             old = retired.get((check.episode_id, str(check.day), check.slot))
@@ -267,6 +268,27 @@ def checks_write(entries: Sequence[dict[str, object]]) -> list[tuple[HealthCheck
     return [r for r in results if r is not None]
 
 
+# The columns ``_insert`` writes, in order (``replaced_by`` is NULL: a new check is current).
+_INSERT_FIELDS = (
+    "episode_id", "person_id", "grid_id", "day", "slot", "temperature", "symptoms", "went_out", "fever",
+    "channel", "recorded_by_id", "recorded_at", "entered_at",
+)  # fmt: skip
+
+
+def _insert(entries: Sequence[dict[str, object]]) -> list[HealthCheck]:
+    """Insert checks with one statement (``core.bulk.insert_returning``); return them."""
+    stamp = now()
+    checks = []
+    for entry in entries:
+        by = entry.get("recorded_by")
+        values = {k: v for k, v in entry.items() if k != "recorded_by"}
+        checks.append(
+            HealthCheck(**values, recorded_by_id=by.pk if isinstance(by, User) else None, entered_at=stamp)
+        )
+    insert_returning(checks, _INSERT_FIELDS)
+    return checks
+
+
 def check_history(episode: Episode, day: dt.date, slot: str) -> list[HealthCheck]:
     """Every entry of one slot, oldest first; the last is the current one."""
     return list(HealthCheck.objects.filter(episode=episode, day=day, slot=slot).order_by("entered_at", "pk"))
@@ -275,7 +297,7 @@ def check_history(episode: Episode, day: dt.date, slot: str) -> list[HealthCheck
 # --- self-report links ---------------------------------------------------------------------------
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
@@ -303,7 +325,7 @@ def link_create(*, actor: User, episode: Episode) -> tuple[ReportLink, str]:
     if revoked:
         ReportLink.objects.filter(pk__in=revoked).update(revoked_at=stamp)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = ReportLink.objects.create(episode=episode, token_hash=_digest(token), created_by=actor)
+    link = ReportLink.objects.create(episode=episode, token_hash=token_digest(token), created_by=actor)
     audit_log(
         actor=actor, action=AuditEvent.Action.CREATE, object_type="report_link", object_id=link.pk,
         detail={"episode": episode.pk, "person": episode.person_id, "revoked": revoked},
@@ -347,7 +369,7 @@ def link_resolve(token: str) -> ReportLink | None:
         return None
     return (
         ReportLink.objects.filter(
-            token_hash=_digest(token), revoked_at__isnull=True, episode__status=Episode.Status.OPEN
+            token_hash=token_digest(token), revoked_at__isnull=True, episode__status=Episode.Status.OPEN
         )
         .select_related("episode__policy", "episode__person")
         .only(*RESOLVE_FIELDS)

@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from epigrid.core.audit import audit_insert
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent
 from epigrid.core.ratelimit import count_shared
@@ -40,6 +42,8 @@ from epigrid.monitoring.checks import (
     check_validate,
     check_values,
     checks_write,
+    link_resolve,
+    token_digest,
 )
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 
@@ -48,6 +52,12 @@ from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 SUBMIT_LIMIT = 30
 SUBMIT_WINDOW = 60  # seconds
 RATE_SCOPE = "selfreport-post"
+
+# Links this process has resolved for submissions, by token digest, kept a minute: a submission needs
+# no lookup before its group is written, where the link and its episode are checked again under the
+# lock (a link revoked or an episode closed meanwhile is refused then, and forgotten here).
+LINK_KEEP_SECONDS = 60.0
+LINK_KEEP_MAX = 50_000
 
 LIMITED = "limited"  # over the address's limit this window
 CLOSED = "closed"  # the episode closed or the link was revoked since the page was opened
@@ -69,6 +79,30 @@ class Submission:
     refused: str = ""
     error: BaseException | None = None
     done: bool = field(default=False, repr=False)
+
+
+_links: dict[str, tuple[float, ReportLink]] = {}
+
+
+def link_for_submission(token: str) -> ReportLink | None:
+    """The live link of ``token`` for a submission: this process's recent copy, or ``link_resolve``."""
+    digest = token_digest(token)
+    kept = _links.get(digest)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    link = link_resolve(token)
+    if link is None:
+        _links.pop(digest, None)
+        return None
+    if len(_links) >= LINK_KEEP_MAX:
+        _links.clear()
+    _links[digest] = (time.monotonic() + LINK_KEEP_SECONDS, link)
+    return link
+
+
+def link_forget(token: str) -> None:
+    """Drop this process's copy of a link found revoked or closed."""
+    _links.pop(token_digest(token), None)
 
 
 def submission_prepare(
@@ -126,7 +160,7 @@ def record_batch(submissions: Sequence[Submission]) -> None:
                     ip=s.address or None,
                 )
             )
-        AuditEvent.objects.bulk_create(events)
+        audit_insert(events)
         _touch_links(live)
 
 
@@ -150,17 +184,19 @@ def _still_open(submissions: Sequence[Submission]) -> list[Submission]:
     if not submissions:
         return []
     episode_ids = sorted({s.link.episode_id for s in submissions})
-    live_pairs = set(
-        Episode.objects.select_for_update(of=("self",))
-        .filter(
-            pk__in=episode_ids,
-            status=Episode.Status.OPEN,
-            links__pk__in={s.link.pk for s in submissions},
-            links__revoked_at__isnull=True,
+    link_ids = sorted({s.link.pk for s in submissions})
+    quote = connection.ops.quote_name
+    episodes, links = quote(Episode._meta.db_table), quote(ReportLink._meta.db_table)
+    lock = " FOR UPDATE OF e" if connection.features.has_select_for_update_of else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.id, l.id FROM {episodes} e JOIN {links} l ON l.episode_id = e.id "  # noqa: S608
+            f"WHERE e.id IN ({', '.join(['%s'] * len(episode_ids))}) AND e.status = %s "
+            f"AND l.id IN ({', '.join(['%s'] * len(link_ids))}) AND l.revoked_at IS NULL "
+            f"ORDER BY e.id{lock}",
+            [*episode_ids, Episode.Status.OPEN.value, *link_ids],
         )
-        .order_by("pk")
-        .values_list("pk", "links__pk")
-    )
+        live_pairs = set(cursor.fetchall())
     return [s for s in submissions if (s.link.episode_id, s.link.pk) in live_pairs]
 
 
@@ -172,6 +208,9 @@ def _touch_links(submissions: Sequence[Submission]) -> None:
         for s in submissions
         if s.link.last_used_at is None or s.link.last_used_at < stamp - LAST_USED_RESOLUTION
     }
+    for s in submissions:
+        if s.link.pk in stale:
+            s.link.last_used_at = stamp  # the copy this process keeps (``link_for_submission``)
     if stale:
         ReportLink.objects.filter(
             Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION), pk__in=stale

@@ -92,7 +92,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     lang = _language(request)
     with translation.override(lang):
         address = client_ip(request) or "-"
-        link = link_resolve(token)
+        link = selfreport.link_for_submission(token) if request.method == "POST" else link_resolve(token)
         if link is None:
             if not ratelimit.allow("selfreport-unknown", address, limit=UNKNOWN_LIMIT, window=UNKNOWN_WINDOW):
                 return _invalid(request, lang, status=429)
@@ -104,7 +104,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
                 "selfreport-post", address, limit=selfreport.SUBMIT_LIMIT, window=selfreport.SUBMIT_WINDOW
             ):
                 return _invalid(request, lang, status=429)
-            return _submit(request, link, lang, address)
+            return _submit(request, link, lang, address, token)
         return _form(request, link, lang)
 
 
@@ -132,7 +132,7 @@ def _form(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
     return _page(request, "selfreport.html", _context(link, lang, ticked=[], went_out=False))
 
 
-def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str) -> HttpResponse:
+def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str, token: str) -> HttpResponse:
     policy = link.episode.policy
     moment = now()
     slot = request.POST.get("slot", "")
@@ -154,6 +154,7 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str) -> 
     if outcome.refused == selfreport.LIMITED:
         return _invalid(request, lang, status=429)
     if outcome.refused == selfreport.CLOSED:
+        selfreport.link_forget(token)
         return _invalid(request, lang)
     check = outcome.check
     if check is None:  # the group's transaction failed (the database is down or restarting)

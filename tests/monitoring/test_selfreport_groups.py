@@ -159,3 +159,36 @@ def test_concurrent_submissions_share_commits_and_each_gets_its_own_answer(world
         rows = list(HealthCheck.objects.filter(episode_id=link.episode_id))
         assert len(rows) == 4 and sum(1 for r in rows if r.replaced_by_id is None) == 1
         assert len({r.replaced_by_id for r in rows if r.replaced_by_id}) == 3
+
+
+def test_a_group_stores_what_the_orm_reads_back(three_links):
+    link = link_resolve(three_links[0])
+    assert link is not None
+    moment = timezone.now()
+    submission = selfreport.submission_prepare(
+        link, slot="pm", temperature=Decimal("37.4"), symptoms=["fatigue", "cough"], went_out=True,
+        address="10.5.0.1", moment=moment,
+    )  # fmt: skip
+    selfreport.record_batch([submission])
+    stored = HealthCheck.objects.get()
+    assert stored.pk == submission.check.pk if submission.check else False
+    assert stored.symptoms == ["cough", "fatigue"]  # the policy's order
+    assert stored.temperature == Decimal("37.4") and stored.fever and stored.went_out
+    assert stored.recorded_at == moment and stored.day == timezone.localdate(moment)
+    assert stored.entered_at is not None and stored.channel == HealthCheck.Channel.SELF
+    assert stored.grid_id == link.episode.grid_id and stored.person_id == link.episode.person_id
+    event = AuditEvent.objects.get(object_type="health_check")
+    assert event.at is not None and event.detail["slot"] == "pm" and event.ip == "10.5.0.1"
+
+
+def test_a_process_keeps_a_link_a_minute_and_forgets_it_when_refused(world, three_links):
+    token = three_links[0]
+    selfreport._links.clear()
+    first = selfreport.link_for_submission(token)
+    assert first is not None and selfreport.link_for_submission(token) is first  # no second lookup
+    link_revoke(actor=world.hq, link=first)
+    url = reverse("self_report", args=[token])
+    response = Client().post(url, {"temperature": "36.6"})  # the kept copy is checked under the lock
+    assert response.status_code == 404 and HealthCheck.objects.count() == 0
+    assert selfreport.link_for_submission(token) is None
+    assert Client().get(url).status_code == 404  # the page itself always looks the link up
