@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.core.roles import Role
-from epigrid.monitoring.models import AlertAck, Episode, HealthCheck, Policy
+from epigrid.monitoring.models import CURRENT_ABNORMAL, AlertAck, Episode, HealthCheck, Policy
 from epigrid.monitoring.policy import Slot, slot_deadline, slots
 from epigrid.people.selectors import PersonView, present
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
@@ -273,8 +273,9 @@ def not_reported(
     The window is rolling: at 21:00 it holds this morning's and this evening's slots, at 03:00 the
     night after, yesterday's two, so a miss stays on the list for a day unless someone deals with it.
     Each policy in use is asked separately (its deadlines differ); the query walks the episode index of
-    the region's level (grid, village or town and status) and probes the current-check unique index and
-    the acknowledgement index once per episode. The listing is logged.
+    the region's level (grid or village and status; town, status, started_on and id) and probes the
+    current-check unique index and the acknowledgement index once per episode; for the district
+    PostgreSQL merges the episodes in id order with that unique index. The listing is logged.
     """
     _require_region(user, region)
     today = timezone.localdate(moment)
@@ -303,13 +304,20 @@ def not_reported(
                         list(missed.select_related("person").order_by("pk")[: max(room, 0)]) if count else []
                     )
                 else:
-                    # No ORDER BY: PostgreSQL would walk the primary key filtering the town instead
-                    # of the town's index. The first ``limit`` found, shown in id order.
-                    found = missed.select_related("person").order_by()[: max(room, 0) + 1]
-                    episodes = sorted(found, key=lambda e: e.pk)
-                    if len(episodes) > room:
+                    # Ids first, then the rows by key: the search reads only columns of the town's index
+                    # (town, status, started_on, id), so PostgreSQL takes it index-only rather than walk
+                    # the episode primary key filtering the town; the district is read in id order, merged
+                    # with the current-check index. No ORDER BY (it would make PostgreSQL walk the primary
+                    # key for a town too): the first ``limit`` found, shown in id order.
+                    found = sorted(missed.order_by().values_list("pk", flat=True)[: max(room, 0) + 1])
+                    if len(found) > room:
                         entry.capped = True
-                        episodes = episodes[:room]
+                        found = found[:room]
+                    episodes = (
+                        list(Episode.objects.filter(pk__in=found).select_related("person").order_by("pk"))
+                        if found
+                        else []
+                    )
                     count = len(episodes)
                 if not count and not entry.capped:
                     continue
@@ -380,10 +388,11 @@ def open_alerts(user: User, moment: dt.datetime) -> QuerySet[HealthCheck]:
         return HealthCheck.objects.none()
     day = timezone.localdate(moment)
     acked = AlertAck.objects.filter(health_check_id=OuterRef("pk"), kind=AlertAck.Kind.ABNORMAL)
+    # CURRENT_ABNORMAL is the condition of the partial index check_abnormal_grid_day_idx: the (grid, day)
+    # range reads the abnormal current checks only, about 1 % of the checks of those days.
     checks = (
         HealthCheck.objects.filter(_checks_in_scope_q(user))
-        .filter(day__gte=day - dt.timedelta(days=ALERT_DAYS - 1), day__lte=day, replaced_by__isnull=True)
-        .filter(Q(fever=True) | ~Q(symptoms=[]))
+        .filter(CURRENT_ABNORMAL, day__gte=day - dt.timedelta(days=ALERT_DAYS - 1), day__lte=day)
         .filter(entered_at__lte=moment, episode__status=Episode.Status.OPEN)
         .exclude(Exists(acked))
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,9 +17,10 @@ from epigrid.monitoring.alerts import (
     alert_acknowledge,
     alerts_for_user,
     not_reported,
+    open_alerts,
     roster,
 )
-from epigrid.monitoring.models import AlertAck, HealthCheck
+from epigrid.monitoring.models import CURRENT_ABNORMAL, AlertAck, Episode, HealthCheck
 
 
 def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
@@ -234,3 +236,66 @@ def test_roster_shows_each_slot_and_logs_the_ids(world, open_episode, today):
     assert "*" in hq_rows[0].view.phone  # HQ sees phones masked
     with pytest.raises(Http404):
         roster(user=world.grid_worker_b, grid=world.grid_a, day=today)
+
+
+def test_town_and_district_lists_hold_the_same_people_as_their_villages(world, open_episode, today):
+    from epigrid.people.models import Person
+
+    for person in (world.zhang, world.li, *Person.objects.filter(name__in=["王芳", "曾强"])):
+        open_episode(person)
+    late = at(today, 21)
+    village_a = missed_people(world.hq, world.village_a, late)
+    village_b = missed_people(world.hq, world.village_b, late)
+    town = missed_people(world.hq, world.town, late)
+    district = missed_people(world.hq, world.district, late)
+    assert town == village_a and len(town["am"]) == 3
+    assert district.keys() == {"am", "pm"}
+    for key in ("am", "pm"):  # in episode id order, like every list
+        assert sorted(district[key]) == sorted(village_a[key] + village_b[key])
+        assert district[key] == [world.zhang.pk, world.li.pk, *town[key][1:]]
+    # Capped, a district shows the first ``limit`` it finds, in id order, with their people.
+    capped = not_reported(user=world.hq, region=world.district, moment=late, limit=2)
+    for group in capped:
+        ids = [r.episode.pk for r in group.rows]
+        assert group.capped and group.count == 2 and ids == sorted(ids)
+        assert all(r.view.person.pk == r.episode.person_id for r in group.rows)
+
+
+def _plan(queryset) -> str:
+    """The query plan of ``queryset`` (after ANALYZE, so the planner knows how many rows each index holds)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return queryset.explain()
+
+
+@pytest.mark.parametrize("who", ["grid_worker_a", "hq"])
+def test_alerts_read_the_partial_index_of_current_abnormal_checks(world, open_episode, today, who):
+    episode = open_episode(world.zhang)
+    check(episode, today, "am", temperature="38.6", entered=at(today, 7))
+    # Two thousand normal current readings of the same days in the grid (of earlier, released episodes of
+    # the same person): in the (grid, day) and current-check indexes, not in the partial one.
+    released = Episode.objects.bulk_create(
+        Episode(
+            person=world.zhang, district_id=episode.district_id, town_id=episode.town_id,
+            village_id=episode.village_id, grid_id=episode.grid_id, kind=episode.kind, basis=episode.basis,
+            policy=episode.policy, started_on=episode.started_on, planned_end=episode.planned_end,
+            status=Episode.Status.RELEASED,
+        )
+        for _ in range(334)
+    )  # fmt: skip
+    HealthCheck.objects.bulk_create(
+        HealthCheck(
+            episode=e, person=world.zhang, grid_id=world.grid_a.pk, day=today - dt.timedelta(days=back),
+            slot=slot, temperature=Decimal("36.5"), channel=HealthCheck.Channel.ROSTER,
+            recorded_at=at(today, 7),
+        )
+        for e in released
+        for back in range(3)
+        for slot in ("am", "pm")
+    )  # fmt: skip
+    index = next(i for i in HealthCheck._meta.indexes if i.name == "check_abnormal_grid_day_idx")
+    assert index.condition == CURRENT_ABNORMAL
+    user = getattr(world, who)
+    plan = _plan(open_alerts(user, at(today, 12)).order_by().values_list("entered_at", "pk"))
+    assert "check_abnormal_grid_day_idx" in plan, plan
+    assert alert_people(user, at(today, 12)) == [(world.zhang.pk, True)]
