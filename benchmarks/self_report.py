@@ -103,7 +103,9 @@ _address_lock = threading.Lock()
 def _next_address() -> str:
     with _address_lock:
         n = next(_addresses)
-    return f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{(n & 255) or 1}"
+        while n & 255 == 0:  # x.y.z.0 is not a host address: skip it (mapping it to .1 made two phones one)
+            n = next(_addresses)
+    return f"127.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
 
 
 def _worker(
