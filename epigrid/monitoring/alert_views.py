@@ -13,7 +13,10 @@ from decimal import Decimal
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, requires, scoped
@@ -153,6 +156,23 @@ def roster_check(request: ScopedRequest, region_id: int) -> HttpResponse:
     )
 
 
+def _ack_form_context(request: ScopedRequest) -> dict[str, str | SafeString]:
+    """What every acknowledgement form of a page shares, worked out once rather than per row.
+
+    A district's "not reported" list holds up to 400 forms: their URL, return address and the
+    options of the action list are the same for each.
+    """
+    return {
+        "ack_url": reverse("monitoring:ack"),
+        "ack_next": request.get_full_path(),
+        "ack_options": format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((value, str(label)) for value, label in AlertAck.Action.choices),
+        ),
+    }
+
+
 @scoped
 def not_reported_page(request: ScopedRequest, region_id: int) -> HttpResponse:
     """Who has not reported a slot whose deadline has passed today, with phone links for callers."""
@@ -169,7 +189,7 @@ def not_reported_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         "moment": moment,
         "day": timezone.localdate(moment),
         "can_write": user.caps.can_write,
-        "actions": AlertAck.Action.choices,
+        **_ack_form_context(request),
     }
     return render(request, "monitoring/not_reported.html", context)
 
@@ -184,7 +204,7 @@ def alerts_page(request: ScopedRequest) -> HttpResponse:
         "count": count,
         "alerts": [(a, "、".join(str(labels.get(s, s)) for s in a.check.symptoms)) for a in alerts],
         "can_write": user.caps.can_write,
-        "actions": AlertAck.Action.choices,
+        **_ack_form_context(request),
     }
     return render(request, "monitoring/alerts.html", context)
 

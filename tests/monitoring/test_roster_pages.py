@@ -153,6 +153,10 @@ def test_not_reported_page_lists_callers_and_records_an_acknowledgement(world, z
     url = reverse("monitoring:not_reported", args=[world.town.pk])
     body = client.get(url).content.decode()
     assert "张伟" in body and f'href="tel:{world.zhang.phone}"' in body
+    # One form per missed slot, each posting back here with every action to choose from.
+    assert body.count(f'<form class="ack" method="post" action="{reverse("monitoring:ack")}">') == 2
+    assert body.count(f'<input type="hidden" name="next" value="{url}">\n  <label>处置') == 2
+    assert body.count('<option value="phoned">已电话联系</option>') == 2 and "误报（测量有误）" in body
     response = client.post(
         reverse("monitoring:ack"),
         {
