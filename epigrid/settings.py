@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "epigrid.people",
     "epigrid.lists",
     "epigrid.monitoring",
+    "epigrid.cases",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",
