@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from django.http import HttpRequest
@@ -16,6 +17,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def valid_ip(address: str | None) -> str | None:
+    """``address`` if it is an IP address (what the ``ip`` column takes), else None."""
+    try:
+        return str(ipaddress.ip_address(address or ""))
+    except ValueError:
+        return None
 
 
 def audit_log(

@@ -67,11 +67,11 @@ def count_shared(scope: str, counts: dict[str, int], *, window: int) -> dict[str
             params,
         )
         totals = {str(key): int(count) for key, count in cursor.fetchall()}
-    _sweep(scope, window, bucket)
+    sweep(scope, window, bucket)
     return {key: totals[key[:64]] for key in keys}
 
 
-def _sweep(scope: str, window: int, bucket: int) -> None:
+def sweep(scope: str, window: int, bucket: int) -> None:
     """Delete the counters of ended windows, once per window and process."""
     if _last_swept.get((scope, window)) == bucket:
         return

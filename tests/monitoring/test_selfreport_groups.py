@@ -63,9 +63,14 @@ def test_a_group_is_written_in_one_transaction_in_arrival_order(three_links, dja
     assert HealthCheck.objects.filter(replaced_by__isnull=True).count() == 3
     assert group[1].check is not None and group[1].check.fever
     events = AuditEvent.objects.filter(object_type="health_check").order_by("pk")
-    assert [e.object_id for e in events] == [str(s.check.pk) for s in group if s.check]
+    assert sorted(e.object_id for e in events) == sorted(str(s.check.pk) for s in group if s.check)
     assert {e.ip for e in events} == {"10.1.0.1"} and all(e.user_id is None for e in events)
-    assert events[2].detail["replaced"] == rows[0].pk
+    by_check = {e.object_id: e.detail for e in events}
+    assert by_check[str(rows[1].pk)]["replaced"] == rows[0].pk
+    assert by_check[str(rows[0].pk)] == {
+        "episode": episode_a.pk, "person": episode_a.person_id, "day": rows[0].day.isoformat(), "slot": "am",
+        "channel": "self", "replaced": None, "link": group[0].link.pk,
+    }  # fmt: skip
 
 
 def test_the_limit_is_shared_by_every_worker_process(three_links, monkeypatch):
@@ -100,10 +105,11 @@ def test_a_link_revoked_or_an_episode_closed_after_the_page_opened_is_refused(wo
 
 
 def test_a_failed_group_tells_the_phone_to_try_again_and_keeps_nothing(three_links, monkeypatch):
-    def broken(rows):
+    def broken(*args, **kwargs):
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(selfreport, "checks_write", broken)
+    monkeypatch.setattr(selfreport, "checks_write", broken)  # SQLite's writer
+    monkeypatch.setattr(selfreport, "record_turn", broken)  # PostgreSQL's
     url = reverse("self_report", args=[three_links[0]])
     response = Client().post(url, {"temperature": "36.6"})
     assert response.status_code == 503
