@@ -35,6 +35,9 @@ class Capabilities:
     upload_lists: bool = False
     # Merging two records into one (and undoing it) is a town's or HQ's decision, never a grid's.
     merge_people: bool = False
+    # Classifying a person (suspected, confirmed, close contact …) and naming a case's contacts is the
+    # health authority's and the town's decision (DOMAIN.md: 四类人员), never a grid's or a department's.
+    classify_cases: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -55,11 +58,12 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
         grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
-        upload_lists=True, merge_people=True,
+        upload_lists=True, merge_people=True, classify_cases=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
     Role.TOWN_OFFICER: Capabilities(
-        True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True
+        True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True,
+        classify_cases=True,
     ),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
