@@ -104,6 +104,7 @@ urlpatterns = [
     path("staff/", include(staff_patterns)),
     path("lists/", include(lists_patterns)),
     path("monitoring/", include(monitoring_patterns)),
+    path("cases/", include("epigrid.cases.urls")),
     path("r/<str:token>/", selfreport_views.self_report, name="self_report"),
     path("api/v1/", api.urls),
 ]
