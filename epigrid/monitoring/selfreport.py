@@ -21,6 +21,7 @@ revoked, retire the slots' current checks, insert the new ones, point the old at
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import Counter
@@ -28,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,6 +48,8 @@ from epigrid.monitoring.checks import (
 )
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 from epigrid.monitoring.selfreport_pg import record_turn
+
+logger = logging.getLogger(__name__)
 
 # Per client address: a household behind one carrier NAT shares an address, so the limit is generous
 # for people and small for a script. Counted across every web worker (``count_shared``).
@@ -127,12 +130,23 @@ def record_batch(submissions: Sequence[Submission]) -> None:
     """Write a group of submissions; each gets its ``check`` or ``refused``.
 
     On PostgreSQL one statement per turn (``selfreport_pg``: a turn holds each slot once, a repeat of
-    a slot in the same group goes in the next turn); elsewhere one transaction for the group.
+    a slot in the same group goes in the next turn), or the transaction below when that statement met
+    another process's write of the same slot; elsewhere one transaction for the group.
     """
-    if connection.vendor == "postgresql":
-        for turn in _turns(submissions):
-            record_turn(turn, scope=RATE_SCOPE, window=SUBMIT_WINDOW, limit=SUBMIT_LIMIT)
+    if connection.vendor != "postgresql":
+        _record_in_transaction(submissions)
         return
+    for turn in _turns(submissions):
+        try:
+            record_turn(turn, scope=RATE_SCOPE, window=SUBMIT_WINDOW, limit=SUBMIT_LIMIT)
+        except IntegrityError:  # another process wrote one of these slots meanwhile (see selfreport_pg)
+            for s in turn:
+                s.check, s.refused = None, ""
+            _record_in_transaction(turn)
+
+
+def _record_in_transaction(submissions: Sequence[Submission]) -> None:
+    """Count, lock, then write the group with statements that each see what committed before them."""
     with transaction.atomic():
         allowed = _within_limit(submissions)
         live = _still_open(allowed)
@@ -262,6 +276,11 @@ class GroupCommit:
         try:
             self._write(group)
         except Exception as exc:  # the whole group was rolled back: every phone is told to retry
+            # The class and SQLSTATE only: a database message can quote the values of a row.
+            logger.error(
+                "self-report group of %d not written: %s %s",
+                len(group), type(exc).__name__, getattr(getattr(exc, "__cause__", None), "sqlstate", ""),
+            )  # fmt: skip
             for s in group:
                 s.check, s.error = None, exc
         finally:

@@ -17,8 +17,14 @@ queries), in autocommit when no transaction is open, so a group costs one round 
 6. ``audited`` and ``touched``: the audit events and the links' last use, as ``record_batch`` writes
    them.
 
-Every submission of the group must be for a different slot (``record_batch`` splits repeats of a slot
-into turns). Tests run both writers on the same cases (tests/monitoring/test_selfreport_groups.py).
+The statement sees the rows committed when it began. If another process wrote a check for one of the
+group's slots after that (it held the episode's lock first, and this statement waited for it), the
+statement cannot see that check to retire it, and its insert breaks the one-current-check index:
+nothing is written (``IntegrityError``), and ``record_batch`` writes the turn again the slower way,
+locking first and reading after. Only two processes writing the same person's slot at the same
+instant meet this. Every submission of the group must be for a different slot
+(``record_batch`` splits repeats of a slot into turns). Tests run both writers on the same cases
+(tests/monitoring/test_selfreport_groups.py).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from epigrid.core.audit import valid_ip
 from epigrid.core.clock import now
@@ -122,6 +128,18 @@ ORDER BY i.n
     return _sql
 
 
+def _execute(params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    if connection.in_atomic_block:  # inside a caller's transaction: a savepoint to fall back from
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_statement(), params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
+    with connection.cursor() as cursor:  # autocommit: the statement is its own transaction
+        cursor.execute(_statement(), params)
+        rows = cursor.fetchall()
+        return rows
+
+
 def record_turn(submissions: Sequence[Submission], *, scope: str, window: int, limit: int) -> None:
     """Write submissions for distinct slots in one statement; each gets its ``check`` or ``refused``."""
     from epigrid.monitoring.selfreport import CLOSED, LIMITED
@@ -150,9 +168,7 @@ def record_turn(submissions: Sequence[Submission], *, scope: str, window: int, l
         "action": AuditEvent.Action.CREATE.value,
         "resolution": f"{int(LAST_USED_RESOLUTION.total_seconds())} seconds",
     }
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(), params)
-        rows = cursor.fetchall()
+    rows = _execute(params)
     stamp = now()
     for n, allowed, new_id, _old_id in rows:
         s = submissions[n]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import caches
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -198,3 +198,46 @@ def test_a_process_keeps_a_link_a_minute_and_forgets_it_when_refused(world, thre
     assert response.status_code == 404 and HealthCheck.objects.count() == 0
     assert selfreport.link_for_submission(token) is None
     assert Client().get(url).status_code == 404  # the page itself always looks the link up
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_processes_writing_one_slot_at_once_leave_one_chain(world, open_episode):
+    """Two writers (as two web processes would have) race on the same person's slot."""
+    token = link_create(actor=world.hq, episode=open_episode(world.zhang))[1]
+    writers = [selfreport.GroupCommit(selfreport.record_batch) for _ in range(2)]
+    barrier = threading.Barrier(8)
+    results: list[selfreport.Submission] = []
+    failures: list[BaseException] = []
+
+    def phone(n: int) -> None:
+        try:
+            submission = prepared(token, f"36.{n}", address=f"10.6.0.{n}")
+            barrier.wait()
+            results.append(writers[n % 2].submit(submission))
+        except BaseException as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=phone, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == [] and [r.error for r in results] == [None] * 8
+    rows = list(HealthCheck.objects.all())
+    assert len(rows) == 8 and sum(1 for r in rows if r.replaced_by_id is None) == 1
+    assert len({r.replaced_by_id for r in rows if r.replaced_by_id}) == 7  # one chain, no fork
+
+
+def test_a_turn_that_meets_another_write_of_its_slot_is_written_the_slower_way(three_links, monkeypatch):
+    def conflict(*args, **kwargs):
+        raise IntegrityError("check_one_current_per_slot")
+
+    monkeypatch.setattr(connection, "vendor", "postgresql")  # take the PostgreSQL path on any database
+    monkeypatch.setattr(selfreport, "record_turn", conflict)
+    group = [prepared(three_links[0], "36.5"), prepared(three_links[1], "36.7")]
+    selfreport.record_batch(group)
+    assert all(s.check is not None and not s.refused for s in group)
+    assert HealthCheck.objects.count() == 2 and RateCount.objects.get().count == 2
