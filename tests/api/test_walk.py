@@ -58,6 +58,8 @@ REGION_QUERY = {
     "/api/v1/counts/returnees",
     "/api/v1/episodes",
     "/api/v1/alerts/not-reported",
+    "/api/v1/clusters",
+    "/api/v1/curve",
 }
 
 

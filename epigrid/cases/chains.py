@@ -1,0 +1,337 @@
+"""Transmission chains: clusters, index cases, generations and k-hop contacts, computed on the server.
+
+The graph algorithm works on plain tuples (``Node``, ``Edge``) and needs no database, so it is tested
+and benchmarked on its own; ``load_graph`` feeds it from two ``values_list`` queries (case statuses,
+contact edges with both people's region chains).
+
+Rules (docs/architecture.md, "Transmission chains"):
+
+- A **cluster** is a connected component of the contact graph (edges case → contact, either
+  direction) holding at least one case: confirmed, clinically diagnosed, asymptomatic, or recovered
+  or died (the outcome of a case). A suspected person counts in the cluster's figures but is never its
+  index, and a component of suspected people and contacts only is not a cluster yet.
+- The **index case** is the case with the earliest onset date, then the earliest report date (a
+  missing date sorts last), then the lowest person id. Its person id is the cluster's id.
+- A person's **generation** is the number of contact links between them and the index, walked in
+  either direction: the register records who named whom, not who infected whom, so a case that named
+  the index as its own contact (and fell ill later, or has no onset date) is one generation away, not
+  unreachable.
+- A cluster's **dates** are its members' onset and report dates and its contacts' last exposures; a
+  date filter keeps the clusters whose span [first, last] overlaps the range.
+- A cluster is **in a region** when any member's region chain passes through it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+# Classifications that make a component a cluster and may be its index (values of
+# ``cases.models.Classification``; repeated here so the algorithm needs no Django).
+INDEX_CLASSES = frozenset({"confirmed", "clinical", "asymptomatic", "recovered", "died"})
+# Counted as cases in a cluster's figures (``Cluster.cases``).
+CASE_CLASSES = INDEX_CLASSES | {"suspected"}
+
+_NO_DATE = dt.date.max
+
+
+class Node(NamedTuple):
+    """One person of the graph: classification ("" without a case status) and region chain."""
+
+    person_id: int
+    classification: str
+    onset: dt.date | None
+    reported: dt.date | None
+    imported: bool
+    district_id: int | None
+    town_id: int | None
+    village_id: int | None
+    grid_id: int | None
+
+    def chain(self, level: int) -> int | None:
+        """Return the region id of this person's chain at ``level`` (1 district … 4 grid)."""
+        if level == 1:
+            return self.district_id
+        if level == 2:
+            return self.town_id
+        return self.village_id if level == 3 else self.grid_id
+
+
+class Edge(NamedTuple):
+    """``contact_id`` was exposed to ``case_id`` in ``setting``, last on ``last_exposure``."""
+
+    case_id: int
+    contact_id: int
+    setting: str
+    last_exposure: dt.date | None
+
+
+# A region as the filters see it: (level 1–4, region id); a person is in it when chain(level) == id.
+RegionKey = tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """One cluster: members ordered by generation then id, the edges among them, its figures."""
+
+    index_id: int
+    members: tuple[int, ...]
+    generation: Mapping[int, int]
+    # The neighbour through which the walk from the index first reached each member (not the index).
+    parent: Mapping[int, int]
+    edges: tuple[Edge, ...]
+    counts: Mapping[str, int]
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+    @property
+    def id(self) -> int:
+        return self.index_id
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def generations(self) -> int:
+        """Return the number of generations (the index alone is one)."""
+        return max(self.generation.values()) + 1
+
+    @property
+    def cases(self) -> int:
+        """Return how many members are cases (suspected included)."""
+        return sum(n for key, n in self.counts.items() if key in CASE_CLASSES)
+
+    def by_generation(self) -> list[list[int]]:
+        """Return the members of each generation, generation 0 (the index) first, ids ascending."""
+        layers: list[list[int]] = [[] for _ in range(self.generations)]
+        for person_id in self.members:
+            layers[self.generation[person_id]].append(person_id)
+        return layers
+
+
+@dataclass(slots=True)
+class ChainGraph:
+    """The whole contact graph and its clusters (largest first), with lookups by person."""
+
+    nodes: dict[int, Node]
+    adjacency: dict[int, list[int]]
+    clusters: list[Cluster]
+    # Every recorded edge by (case, contact), clusters or not: the k-hop list names each link.
+    links: dict[tuple[int, int], Edge] = field(default_factory=dict)
+    by_id: dict[int, Cluster] = field(default_factory=dict)
+    cluster_of: dict[int, int] = field(default_factory=dict)
+
+    def cluster_for(self, person_id: int) -> Cluster | None:
+        """Return the cluster ``person_id`` belongs to, or None."""
+        cluster_id = self.cluster_of.get(person_id)
+        return self.by_id[cluster_id] if cluster_id is not None else None
+
+    def within_hops(self, person_id: int, k: int) -> dict[int, int]:
+        """Return the people at most ``k`` contact links from ``person_id`` (either direction) with
+        their distance; the person is at distance 0. Unknown people have nobody around them."""
+        return hops(self.adjacency, person_id, k)
+
+    def edge_between(self, a: int, b: int) -> Edge | None:
+        """Return the edge linking ``a`` and ``b`` (``a`` named ``b`` first, else ``b`` named ``a``)."""
+        return self.links.get((a, b)) or self.links.get((b, a))
+
+
+def _key(node: Node) -> tuple[dt.date, dt.date, int]:
+    return (node.onset or _NO_DATE, node.reported or _NO_DATE, node.person_id)
+
+
+def hops(adjacency: Mapping[int, Sequence[int]], start: int, k: int) -> dict[int, int]:
+    """Walk ``adjacency`` breadth-first from ``start`` up to ``k`` links; return person → distance."""
+    distance = {start: 0}
+    if k <= 0:
+        return distance
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        step = distance[current] + 1
+        for neighbour in adjacency.get(current, ()):
+            if neighbour not in distance:
+                distance[neighbour] = step
+                if step < k:
+                    queue.append(neighbour)
+    return distance
+
+
+def _placeholder(person_id: int) -> Node:
+    return Node(person_id, "", None, None, False, None, None, None, None)
+
+
+def compute_chains(nodes: Iterable[Node], edges: Iterable[Edge]) -> ChainGraph:
+    """Find the clusters of the graph, each with its index case, generations, edges and figures.
+
+    ``nodes`` may leave out people who appear only in ``edges`` (they become unclassified members
+    with no region); a person listed twice keeps the last row. Linear in people plus edges.
+    """
+    by_person: dict[int, Node] = {node.person_id: node for node in nodes}
+    linked: dict[int, set[int]] = {}
+    # One edge per (case, contact); a self-loop is refused by the model and would add nothing here.
+    unique = {(e.case_id, e.contact_id): e for e in edges if e.case_id != e.contact_id}
+    edge_list = [unique[pair] for pair in sorted(unique)]
+    for a, b in unique:
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+        if a not in by_person:
+            by_person[a] = _placeholder(a)
+        if b not in by_person:
+            by_person[b] = _placeholder(b)
+    adjacency = {person_id: sorted(neighbours) for person_id, neighbours in linked.items()}
+    # Lone cases (no contact recorded) are clusters of one; lone contacts or suspects are nothing.
+    seeds = sorted(
+        pid for pid, node in by_person.items() if node.classification in INDEX_CLASSES or pid in adjacency
+    )
+    edges_of: dict[int, list[Edge]] = {}
+    seen: set[int] = set()
+    components: list[list[int]] = []
+    for seed in seeds:
+        if seed in seen:
+            continue
+        seen.add(seed)
+        component = [seed]
+        queue = deque([seed])
+        while queue:
+            current = queue.popleft()
+            for neighbour in adjacency.get(current, ()):
+                if neighbour not in seen:
+                    seen.add(neighbour)
+                    component.append(neighbour)
+                    queue.append(neighbour)
+        components.append(component)
+    component_of = {pid: i for i, component in enumerate(components) for pid in component}
+    for edge in edge_list:
+        edges_of.setdefault(component_of[edge.case_id], []).append(edge)
+
+    clusters: list[Cluster] = []
+    for i, component in enumerate(components):
+        candidates = [by_person[p] for p in component if by_person[p].classification in INDEX_CLASSES]
+        if not candidates:
+            continue
+        index = min(candidates, key=_key)
+        clusters.append(_cluster(index.person_id, by_person, adjacency, edges_of.get(i, [])))
+    clusters.sort(key=lambda c: (-c.size, c.first_date or _NO_DATE, c.index_id))
+    graph = ChainGraph(nodes=by_person, adjacency=adjacency, clusters=clusters, links=unique)
+    for cluster in clusters:
+        graph.by_id[cluster.index_id] = cluster
+        for person_id in cluster.members:
+            graph.cluster_of[person_id] = cluster.index_id
+    return graph
+
+
+def _cluster(
+    index_id: int, nodes: Mapping[int, Node], adjacency: Mapping[int, Sequence[int]], edges: list[Edge]
+) -> Cluster:
+    generation = {index_id: 0}
+    parent: dict[int, int] = {}
+    queue = deque([index_id])
+    while queue:
+        current = queue.popleft()
+        step = generation[current] + 1
+        for neighbour in adjacency.get(current, ()):
+            if neighbour not in generation:
+                generation[neighbour] = step
+                parent[neighbour] = current
+                queue.append(neighbour)
+    members = tuple(sorted(generation, key=lambda p: (generation[p], p)))
+    counts = Counter(nodes[p].classification for p in members)
+    dates: list[dt.date] = []
+    for person_id in members:
+        node = nodes[person_id]
+        if node.onset is not None:
+            dates.append(node.onset)
+        if node.reported is not None:
+            dates.append(node.reported)
+    dates.extend(e.last_exposure for e in edges if e.last_exposure is not None)
+    return Cluster(
+        index_id=index_id,
+        members=members,
+        generation=generation,
+        parent=parent,
+        edges=tuple(edges),
+        counts=dict(sorted(counts.items())),
+        first_date=min(dates) if dates else None,
+        last_date=max(dates) if dates else None,
+    )
+
+
+def in_regions(nodes: Mapping[int, Node], members: Iterable[int], regions: Sequence[RegionKey]) -> bool:
+    """Tell whether any of ``members`` lives in one of ``regions``."""
+    for person_id in members:
+        node = nodes[person_id]
+        for level, region_id in regions:
+            if node.chain(level) == region_id:
+                return True
+    return False
+
+
+def overlaps(cluster: Cluster, start: dt.date | None, end: dt.date | None) -> bool:
+    """Tell whether the cluster's span [first, last] meets [start, end] (an open end matches all)."""
+    if start is None and end is None:
+        return True
+    if cluster.first_date is None or cluster.last_date is None:
+        return False  # no date at all: it cannot be placed in a range
+    if start is not None and cluster.last_date < start:
+        return False
+    return not (end is not None and cluster.first_date > end)
+
+
+def select_clusters(
+    graph: ChainGraph,
+    *,
+    scope: Sequence[RegionKey],
+    region: RegionKey | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    min_size: int = 1,
+) -> list[Cluster]:
+    """Return the clusters with a member in ``scope`` (and in ``region``), inside the date range.
+
+    ``scope`` is the caller's roots as region keys; an empty scope sees nothing.
+    """
+    regions = [region] if region is not None else []
+    return [
+        cluster
+        for cluster in graph.clusters
+        if cluster.size >= min_size
+        and overlaps(cluster, start, end)
+        and in_regions(graph.nodes, cluster.members, scope)
+        and (not regions or in_regions(graph.nodes, cluster.members, regions))
+    ]
+
+
+def load_graph() -> ChainGraph:
+    """Read the contact graph from the database in two queries and compute its chains.
+
+    Only the columns the algorithm needs: case statuses (classification, dates, chain) of people not
+    merged into another record, and contact edges with both people's region chains (people with no
+    case status are placed by their own chain). Reads everything, whatever the caller's scope: a
+    cluster crosses region borders, and the selectors cut the result to the caller's regions.
+    """
+    # Imported here so that the algorithm above loads (and is tested, benchmarked) without Django.
+    from epigrid.cases.models import CaseStatus, Contact
+
+    statuses = CaseStatus.objects.filter(person__merged_into__isnull=True).values_list(
+        "person_id", "classification", "onset_date", "reported_on", "imported",
+        "district_id", "town_id", "village_id", "grid_id",
+    )  # fmt: skip
+    nodes = {row[0]: Node(*row) for row in statuses.iterator(chunk_size=5000)}
+    edges: list[Edge] = []
+    rows = Contact.objects.values_list(
+        "case_id", "contact_id", "setting", "last_exposure",
+        "case__district_id", "case__town_id", "case__village_id", "case__grid_id",
+        "contact__district_id", "contact__town_id", "contact__village_id", "contact__grid_id",
+    )  # fmt: skip
+    for case_id, contact_id, setting, last, *chains in rows.iterator(chunk_size=5000):
+        edges.append(Edge(case_id, contact_id, setting, last))
+        if case_id not in nodes:
+            nodes[case_id] = Node(case_id, "", None, None, False, *chains[:4])
+        if contact_id not in nodes:
+            nodes[contact_id] = Node(contact_id, "", None, None, False, *chains[4:])
+    return compute_chains(nodes.values(), edges)
