@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from epigrid.cases.models import CaseStatus, Classification
 from epigrid.cases.services import classification_set
@@ -25,3 +26,10 @@ def confirmed_zhang(world, policy) -> CaseStatus:
         to=Classification.CONFIRMED,
         reason="核酸检测阳性",
     )
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Service messages are asserted in Chinese, whatever language an earlier request left active."""
+    with translation.override("zh-hans"):
+        yield

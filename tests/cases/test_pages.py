@@ -45,7 +45,7 @@ def test_the_region_page_shows_the_four_categories(world, confirmed_zhang):
 def test_the_region_page_in_english(world, confirmed_zhang):
     client = client_for(world.hq, HTTP_ACCEPT_LANGUAGE="en")
     body = client.get(reverse("regions:detail", args=[world.district.pk])).content.decode()
-    assert "Confirmed" in body and "Close contacts" in body and "Four categories" in body
+    assert "Confirmed case" in body and "Close contact" in body and "Four categories" in body
 
 
 def test_the_case_list_filters_and_logs_the_people_shown(
