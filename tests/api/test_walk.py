@@ -60,6 +60,8 @@ REGION_QUERY = {
     "/api/v1/alerts/not-reported",
     "/api/v1/clusters",
     "/api/v1/curve",
+    "/api/v1/cases",
+    "/api/v1/cases/counts",
 }
 
 
@@ -80,6 +82,12 @@ def _call(client: Client, method: str, url: str, world):
     body = {"reason": "fever_clinic"} if url.endswith("/convert") else body
     body = {"exposure_date": "2020-02-01"} if url.endswith("/extend") else body
     body = {"temperature": "36.5"} if url.endswith("/checks") else body
+    if url.endswith("/classification"):
+        body = {"to": "suspected", "reason": "发热"}
+    if url.endswith("/measures"):
+        body = {"kind": "home_monitoring"}
+    if url.endswith("/contacts"):
+        body = {"contact_id": world.li.pk, "setting": "meal", "last_exposure": "2020-02-01"}
     if url.endswith("/acks"):
         body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
