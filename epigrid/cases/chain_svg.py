@@ -135,7 +135,9 @@ def layout(
     return position, tops, cols
 
 
-def _edge(edge: Edge, position: Mapping[int, tuple[float, float]], labels: Mapping[int, NodeLabel]) -> str:
+def _edge(
+    edge: Edge, position: Mapping[int, tuple[float, float]], labels: Mapping[int, NodeLabel], opacity: str
+) -> str:
     (x1, y1), (x2, y2) = position[edge.case_id], position[edge.contact_id]
     when = edge.last_exposure.isoformat() if edge.last_exposure else _("不详")
     title = _("%(case)s → %(contact)s：%(setting)s，末次接触 %(date)s") % {
@@ -154,7 +156,7 @@ def _edge(edge: Edge, position: Mapping[int, tuple[float, float]], labels: Mappi
         d = f"M{x1:.1f} {y1:.1f}L{ex:.1f} {ey:.1f}"
     return (
         f'<g><title>{escape(title)}</title><path d="{d}" fill="none" stroke="#78909c" stroke-width="1"'
-        f' stroke-opacity="0.7" marker-end="url(#arrow)"/>'
+        f' stroke-opacity="{opacity}" marker-end="url(#arrow)"/>'
         f'<path d="{d}" fill="none" stroke="#000" stroke-opacity="0" stroke-width="8"/></g>'
     )
 
@@ -221,7 +223,9 @@ def render_chain_svg(
             f"{escape(_('%(n)d 人') % {'n': counts[g]})}</text>"
         )
     out.append('<g class="edges">')
-    out.extend(_edge(edge, position, labels) for edge in cluster.edges)
+    # Many crossing lines of a big cluster read better fainter; the nodes stay fully drawn above them.
+    opacity = "0.7" if len(cluster.edges) <= 100 else "0.45"
+    out.extend(_edge(edge, position, labels, opacity) for edge in cluster.edges)
     out.append('</g><g class="nodes" font-size="11" text-anchor="middle">')
     for person_id in cluster.members:
         out.append(_node(person_id, cluster, nodes[person_id], labels[person_id], position[person_id]))
@@ -242,7 +246,8 @@ def _node(person_id: int, cluster: Cluster, node: Node, label: NodeLabel, at: tu
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{R + 4}" fill="none" stroke="#000" stroke-width="2"/>'
         )
     parts.append(_shape(shape, x, y, R, fill, stroke, dashed))
-    parts.append(f'<text x="{x:.1f}" y="{y + R + 14:.1f}">{escape(_cut(label.text))}</text>')
+    # Below the index's ring as well (R + 4): the label never touches a symbol.
+    parts.append(f'<text x="{x:.1f}" y="{y + R + 17:.1f}">{escape(_cut(label.text))}</text>')
     if label.href:
         parts.append("</a>")
     parts.append("</g>")
