@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.db import connection, transaction
 
 from epigrid.core.audit import valid_ip
@@ -129,15 +130,20 @@ ORDER BY i.n
 
 
 def _execute(params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    if connection.in_atomic_block:  # inside a caller's transaction: a savepoint to fall back from
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_statement(), params)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
+    """Run the statement as a prepared statement of this connection (planned once: planning it cost
+    as much as running it), with the parameters bound on the server."""
+    connection.ensure_connection()
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        if connection.in_atomic_block:  # inside a caller's transaction: a savepoint to fall back from
+            with transaction.atomic(), psycopg.Cursor(raw) as cursor:
+                cursor.execute(_statement(), params, prepare=True)
+                rows: list[tuple[Any, ...]] = cursor.fetchall()
+                return rows
+        with psycopg.Cursor(raw) as cursor:  # autocommit: the statement is its own transaction
+            cursor.execute(_statement(), params, prepare=True)
+            rows = cursor.fetchall()
             return rows
-    with connection.cursor() as cursor:  # autocommit: the statement is its own transaction
-        cursor.execute(_statement(), params)
-        rows = cursor.fetchall()
-        return rows
 
 
 def record_turn(submissions: Sequence[Submission], *, scope: str, window: int, limit: int) -> None:
