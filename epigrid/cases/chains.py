@@ -309,10 +309,18 @@ def select_clusters(
 def load_graph() -> ChainGraph:
     """Read the contact graph from the database in two queries and compute its chains.
 
-    Only the columns the algorithm needs: case statuses (classification, dates, chain) of people not
-    merged into another record, and contact edges with both people's region chains (people with no
-    case status are placed by their own chain). Reads everything, whatever the caller's scope: a
-    cluster crosses region borders, and the selectors cut the result to the caller's regions.
+    Reads everything, whatever the caller's scope: a cluster crosses region borders, and the selectors
+    cut the result to the caller's regions.
+    """
+    nodes, edges = load_rows()
+    return compute_chains(nodes, edges)
+
+
+def load_rows() -> tuple[list[Node], list[Edge]]:
+    """Read the graph's rows in two queries, only the columns the algorithm needs.
+
+    Case statuses (classification, dates, chain) of people not merged into another record, and contact
+    edges with both people's region chains: people with no case status are placed by their own chain.
     """
     # Imported here so that the algorithm above loads (and is tested, benchmarked) without Django.
     from epigrid.cases.models import CaseStatus, Contact
@@ -334,4 +342,4 @@ def load_graph() -> ChainGraph:
             nodes[case_id] = Node(case_id, "", None, None, False, *chains[:4])
         if contact_id not in nodes:
             nodes[contact_id] = Node(contact_id, "", None, None, False, *chains[4:])
-    return compute_chains(nodes.values(), edges)
+    return list(nodes.values()), edges
