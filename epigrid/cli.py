@@ -124,6 +124,14 @@ def demo(argv: list[str]) -> int:
             f"医学观察 observation: {outbreak.episodes} people, {outbreak.checks} checks, "
             f"{outbreak.fevers} fevers, {outbreak.missed} missed slots"
         )
+    from epigrid.demo.cases import demo_cases_load
+
+    demo_cases = demo_cases_load(actor=hq)
+    if demo_cases.cases:
+        print(
+            f"病例与密接 cases: {demo_cases.cases} people classified, {demo_cases.contacts} contacts, "
+            f"{demo_cases.measures} measures"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")

@@ -181,11 +181,13 @@ def contact_register(
     setting: str,
     last_exposure: dt.date,
     source: str = "",
+    at: dt.datetime | None = None,
 ) -> ContactResult:
     """Record that ``contact`` was exposed to ``case``; see the module docstring for what follows.
 
     Refused: a person as their own contact, an exposure after today or before the contact's birth, a
-    "case" who is neither a case nor a close contact, anyone outside the actor's scope.
+    "case" who is neither a case nor a close contact, anyone outside the actor's scope. ``at`` is when
+    the contact was determined (判定日期; default now), the time of their classification change.
     """
     require(actor, "classify_cases")
     if setting not in Contact.Setting.values:
@@ -243,7 +245,7 @@ def contact_register(
             reason=_("%(case)s的接触者（%(setting)s）")
             % {"case": label(case_class), "setting": row.get_setting_display()},
             source=ClassificationChange.Source.CONTACT_TRACING,
-            at=now(),
+            at=min(at or now(), now()),
         )
         current = target
     episode: Episode | None = None
