@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.cases.models import CaseStatus, Classification, ClassificationChange, Measure
-from epigrid.cases.transitions import REPORTED, label, transition_error
+from epigrid.cases.transitions import REPORTED, transition_error
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import AuditEvent, User
@@ -318,7 +318,3 @@ def measure_record(
     )
     return measure
 
-
-def classification_label(person: Person) -> str:
-    """Return the person's current classification as shown (未分类 when none)."""
-    return label(current_classification(person))

@@ -52,3 +52,16 @@ def test_imported_follows_the_outbreak_journey(world, policy):
     li = classification_set(actor=world.hq, person=world.li, to=C.CONFIRMED, reason="测试")
     zhang = classification_set(actor=world.hq, person=world.zhang, to=C.CONFIRMED, reason="测试")
     assert li.imported and not zhang.imported
+
+
+def test_a_merged_record_is_not_counted(world, policy):
+    from epigrid.lists.merge import person_merge
+    from epigrid.people.services import person_register_unplaced
+
+    twin = person_register_unplaced(
+        actor=None, region=world.district, name="张伟", source=Person.Source.SENT_DOWN
+    )
+    _classify(world, twin, C.SUSPECTED)
+    assert four_category_counts(world.district).suspected == 1
+    person_merge(actor=world.hq, kept=world.zhang, absorbed=twin)
+    assert four_category_counts(world.district).suspected == 0

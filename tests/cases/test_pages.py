@@ -197,3 +197,29 @@ def test_the_forms_in_english(world, confirmed_zhang):
     client = client_for(world.town_officer, HTTP_ACCEPT_LANGUAGE="en")
     body = client.get(reverse("cases:contact", args=[world.zhang.pk])).content.decode()
     assert "Register a close contact" in body and "Last exposure" in body
+
+
+def test_the_case_panel_reads_in_a_fixed_number_of_queries_and_logs_the_names_shown(
+    world, confirmed_zhang, django_assert_num_queries
+):
+    from epigrid.cases.selectors import case_panel
+
+    contact_register(
+        actor=world.hq, case=world.zhang, contact=_wang(world), setting="household",
+        last_exposure=timezone.localdate(),
+    )  # fmt: skip
+    contact_register(
+        actor=world.hq, case=world.zhang, contact=world.li, setting="work", last_exposure=timezone.localdate()
+    )
+    with django_assert_num_queries(7):  # scope, status, history, measures, named, exposures, audit
+        panel = case_panel(user=world.hq, person=world.zhang)
+    # Same exposure day: the later registration first.
+    assert [line.other.person.name for line in panel.named if line.other] == ["李娜", "王芳"]
+    event = AuditEvent.objects.filter(object_type="contact_list").latest("id")
+    assert sorted(event.detail["persons"]) == sorted([world.li.pk, Person.objects.get(name="王芳").pk])
+
+
+def test_the_person_panel_in_english(world, confirmed_zhang):
+    client = client_for(world.town_officer, HTTP_ACCEPT_LANGUAGE="en")
+    body = client.get(reverse("people:detail", args=[world.zhang.pk])).content.decode()
+    assert "Case classification" in body and "Confirmed case" in body and "Change classification" in body
