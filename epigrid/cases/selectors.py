@@ -205,6 +205,12 @@ def case_panel(*, user: User, person: Person, request: HttpRequest | None = None
     return panel
 
 
+def classification_of(*, person: Person) -> str:
+    """Return a person's current classification code ("" when never classified)."""
+    value = CaseStatus.objects.filter(person=person).values_list("classification", flat=True).first()
+    return value or ""
+
+
 def person_for_case_write(*, user: User, person_id: int) -> Person:
     """Return a person of the user's scope for a case form (404 otherwise); the write audits itself."""
     person = (

@@ -17,8 +17,8 @@ from epigrid.cases.models import Classification
 from epigrid.cases.selectors import (
     CASES_PER_PAGE,
     audit_case_listing,
-    case_panel,
     cases_in_region,
+    classification_of,
     contact_regions,
     four_category_counts,
     person_for_case_write,
@@ -96,9 +96,9 @@ def classify(request: ScopedRequest, person_id: int) -> HttpResponse:
     """Change a person's classification; the choices are the transitions allowed from the current one."""
     user = request.user
     view = person_get_for_user(user=user, person_id=person_id, request=request)
-    panel = case_panel(user=user, person=view.person, request=request)
+    current = classification_of(person=view.person)
     data = request.POST if request.method == "POST" else None
-    form = ClassifyForm(data, allowed=allowed_next(panel.classification))
+    form = ClassifyForm(data, allowed=allowed_next(current))
     status = 200
     if data is not None:
         status = 400
@@ -121,8 +121,7 @@ def classify(request: ScopedRequest, person_id: int) -> HttpResponse:
     context = {
         **_person_context(request, view),
         "form": form,
-        "current": label(panel.classification),
-        "panel": panel,
+        "current": label(current),
     }
     return render(request, "cases/classify_form.html", context, status=status)
 
