@@ -24,6 +24,7 @@ from django.utils import timezone
 from epigrid.cases.contacts import contact_register
 from epigrid.cases.models import CaseStatus, Classification, Contact, Measure
 from epigrid.cases.services import CaseError, classification_set, measure_record
+from epigrid.cases.transitions import ALREADY_CASE
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import User
 from epigrid.monitoring.models import Room
@@ -125,9 +126,11 @@ class _Scenario:
         found: list[Person] = []
         if case.household_id is None:
             return []
+        # Household members who are cases already (the one who infected this case) are not named again.
         household = list(
             Person.objects.filter(household_id=case.household_id, merged_into__isnull=True)
             .exclude(pk=case.pk)
+            .exclude(case_status__classification__in=ALREADY_CASE)
             .order_by("pk")
         )
         plan = [(p, Contact.Setting.HOUSEHOLD, "流调报告（同住家属）") for p in household]
@@ -151,6 +154,11 @@ class _Scenario:
 
 
 def _index_person(scenario: _Scenario, cluster: int) -> Person | None:
+    if cluster == 0:  # the first cluster in the demo village leader's village
+        village = Region.objects.filter(parent_id=scenario.town.pk).order_by("code").first()
+        person = scenario.pick(village_id=village.pk if village else None)
+        if person is not None:
+            return person
     if cluster < IMPORTED_INDEX:
         pool = [pk for pk in scenario.returnees if pk not in scenario.used]
         if pool:
@@ -232,7 +240,10 @@ def demo_cases_load(*, actor: User | None, seed: str = SEED) -> DemoCases:
     district = Region.objects.filter(level=Level.DISTRICT).order_by("code").first()
     if actor is None or district is None or CaseStatus.objects.filter(district_id=district.pk).exists():
         return DemoCases(0, 0, 0)
-    town = Region.objects.filter(parent=district).order_by("code").first()
+    # The town (not a street office: codes 001-099) the demo's town and village accounts work in
+    # (demo.accounts), so their pages show the clusters.
+    towns = Region.objects.filter(parent=district).order_by("code")
+    town = towns.exclude(code__regex=r"^\d{6}0\d\d$").first() or towns.first()
     if town is None:
         return DemoCases(0, 0, 0)
     scenario = _Scenario(actor=actor, town=town, rng=Random(seed))
