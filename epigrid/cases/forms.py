@@ -46,6 +46,7 @@ class MeasureForm(forms.Form):
         label=gettext_lazy("隔离点房间"),
         queryset=Room.objects.none(),
         required=False,
+        empty_label="—",
         help_text=gettext_lazy("集中医学观察时选择"),
     )
     last_exposure = forms.DateField(
@@ -77,7 +78,7 @@ class ContactForm(forms.Form):
     phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=40, required=False)
     same_household = forms.BooleanField(label=gettext_lazy("与病例同户居住"), required=False)
     region = forms.ModelChoiceField(
-        label=gettext_lazy("现住址所在镇/村"), queryset=Region.objects.none(), required=False
+        label=gettext_lazy("现住址所在镇/村"), queryset=Region.objects.none(), required=False, empty_label="—"
     )
     setting = forms.ChoiceField(label=gettext_lazy("接触方式"), choices=Contact.Setting.choices)
     last_exposure = forms.DateField(
