@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from epigrid.cases.models import Classification, ClassificationChange, Contact
+from epigrid.cases.models import CaseStatus, Classification, ClassificationChange, Contact
 from epigrid.cases.services import (
     CaseError,
     check_day,
@@ -232,7 +232,11 @@ def contact_register(
         row.save(update_fields=["last_exposure", "setting", "source"])
 
     target = C.SECONDARY_CONTACT if case_class == C.CLOSE_CONTACT else C.CLOSE_CONTACT
-    current = current_classification(person)
+    status = CaseStatus.objects.filter(person=person).first()
+    current = status.classification if status else ""
+    decided = min(at or now(), now())
+    if status is not None and decided < status.since:
+        decided = status.since  # determined before their last change: recorded after it, in order
     if (
         current not in ALREADY_CASE
         and current != target
@@ -245,7 +249,7 @@ def contact_register(
             reason=_("%(case)s的接触者（%(setting)s）")
             % {"case": label(case_class), "setting": row.get_setting_display()},
             source=ClassificationChange.Source.CONTACT_TRACING,
-            at=min(at or now(), now()),
+            at=decided,
         )
         current = target
     episode: Episode | None = None

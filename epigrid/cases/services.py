@@ -133,6 +133,12 @@ def classify(
     error = transition_error(current, to)
     if error:
         raise CaseError(error)
+    if status is not None and at < status.since:
+        # The history is a chain in time: a change dated before the current one would reorder it.
+        raise CaseError(
+            _("判定时间不能早于当前分类的时间（%(since)s）。")
+            % {"since": timezone.localtime(status.since).strftime("%Y-%m-%d %H:%M")}
+        )
     if status is None:
         status = CaseStatus(person=person, imported=latest_outbreak_journey(person) is not None)
     for col in CHAIN:  # the person may have been placed since: count them where they are now
@@ -317,4 +323,3 @@ def measure_record(
         detail={"person": person.pk, "kind": kind, "episode": episode.pk if episode else None},
     )
     return measure
-

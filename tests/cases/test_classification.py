@@ -126,3 +126,17 @@ def test_transition_error_messages():
     assert transition_error(C.CLOSE_CONTACT, C.SUSPECTED) == ""
     assert transition_error(C.CONFIRMED, C.CONFIRMED) == "当前已是确诊病例。"
     assert transition_error(C.FEVER_COMMUNITY, C.CONFIRMED) == "当前为社区发热待查，不能直接改为确诊病例"
+
+
+def test_a_change_dated_before_the_current_one_is_refused(world, policy):
+    now = timezone.now()
+    classification_set(actor=world.hq, person=world.zhang, to=C.SUSPECTED, reason="发热", at=now)
+    with pytest.raises(CaseError, match="判定时间不能早于当前分类的时间"):
+        classification_set(
+            actor=world.hq,
+            person=world.zhang,
+            to=C.CONFIRMED,
+            reason="核酸阳性",
+            at=now - dt.timedelta(hours=1),
+        )
+    assert CaseStatus.objects.get(person=world.zhang).classification == C.SUSPECTED
