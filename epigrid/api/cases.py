@@ -25,6 +25,7 @@ from epigrid.cases.selectors import (
     cases_in_region,
     contact_regions,
     four_category_counts,
+    four_category_measured,
     person_for_case_write,
 )
 from epigrid.cases.services import CaseError, classification_set, measure_record
@@ -72,6 +73,7 @@ class CountsOut(Schema):
     asymptomatic: int = Field(description="reported apart from confirmed")
     total: int = Field(description="the four categories (asymptomatic not included)")
     by_classification: dict[str, int]
+    measured: dict[str, int] = Field(description="per category, the people with a measure recorded")
 
 
 class ChangeOut(Schema):
@@ -247,6 +249,7 @@ def case_counts(request: HttpRequest, params: Query[RegionParam]) -> dict[str, o
         "asymptomatic": counts.asymptomatic,
         "total": counts.total,
         "by_classification": counts.by_classification,
+        "measured": four_category_measured(region),
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -70,6 +70,22 @@ def four_category_counts(region: Region) -> FourCategories:
     by_class = {str(code): int(n) for code, n in rows}
     figures = {key: sum(by_class.get(c, 0) for c in codes) for key, codes in FOUR_CATEGORIES.items()}
     return FourCategories(**figures, by_classification=by_class)
+
+
+def four_category_measured(region: Region) -> dict[str, int]:
+    """Count, per category, the people with at least one measure recorded ("已采取措施" of the report)."""
+    merged = Person.objects.filter(merged_into__isnull=False).values("pk")
+    rows = (
+        CaseStatus.objects.filter(
+            _level_q(region), Exists(Measure.objects.filter(person_id=OuterRef("person_id")))
+        )
+        .exclude(person_id__in=merged)
+        .values_list("classification")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    by_class = {str(code): int(n) for code, n in rows}
+    return {key: sum(by_class.get(c, 0) for c in codes) for key, codes in FOUR_CATEGORIES.items()}
 
 
 def region_case_q(*, user: User, region: Region) -> Q:

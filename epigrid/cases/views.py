@@ -21,6 +21,7 @@ from epigrid.cases.selectors import (
     classification_of,
     contact_regions,
     four_category_counts,
+    four_category_measured,
     person_for_case_write,
 )
 from epigrid.cases.services import CaseError, classification_set, measure_record
@@ -74,6 +75,7 @@ def case_list(request: ScopedRequest, region_id: int) -> HttpResponse:
         "ancestors": [*region_ancestors(region=region, user=user), region],
         "page": page,
         "counts": four_category_counts(region),
+        "measured": four_category_measured(region),
         "classifications": Classification.choices,
         "filters": query,
         "query": "&".join(f"{k}={v}" for k, v in query.items() if v),

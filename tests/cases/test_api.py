@@ -25,6 +25,7 @@ def test_counts_per_region(world, confirmed_zhang):
     client = token_client(world.hq)
     body = client.get(f"{API}/cases/counts", {"region_id": world.town.pk}).json()
     assert body["confirmed"] == 1 and body["total"] == 1 and body["by_classification"] == {"confirmed": 1}
+    assert body["measured"]["confirmed"] == 0  # no measure recorded yet
     street = client.get(f"{API}/cases/counts", {"region_id": world.street.pk}).json()
     assert street["confirmed"] == 0
     assert (

@@ -65,3 +65,23 @@ def test_a_merged_record_is_not_counted(world, policy):
     assert four_category_counts(world.district).suspected == 1
     person_merge(actor=world.hq, kept=world.zhang, absorbed=twin)
     assert four_category_counts(world.district).suspected == 0
+
+
+def test_measured_counts_the_people_of_each_category_with_a_measure(world, policy):
+    from epigrid.cases.models import Measure
+    from epigrid.cases.selectors import four_category_measured
+    from epigrid.cases.services import measure_record
+
+    wang = Person.objects.get(name="王芳")
+    _classify(world, world.zhang, C.CONFIRMED)
+    _classify(world, wang, C.CLOSE_CONTACT)
+    assert four_category_measured(world.district) == {
+        "confirmed": 0, "suspected": 0, "fever": 0, "close_contact": 0, "asymptomatic": 0,
+    }  # fmt: skip
+    measure_record(
+        actor=world.hq, person=world.zhang, kind=Measure.Kind.DESIGNATED_HOSPITAL, place="定点医院"
+    )
+    measure_record(actor=world.hq, person=world.zhang, kind=Measure.Kind.OTHER, note="转院")
+    measured = four_category_measured(world.district)
+    assert measured["confirmed"] == 1 and measured["close_contact"] == 0
+    assert four_category_measured(world.street)["confirmed"] == 0
