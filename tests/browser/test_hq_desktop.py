@@ -38,7 +38,7 @@ def test_hq_drills_down_from_district_to_household(
 
     page.locator("table.children tbody tr a").first.click()
     page.locator("table.children tbody tr a").first.click()
-    expect(page.locator("h2")).to_have_text("住户")
+    expect(page.get_by_role("heading", name="住户", exact=True)).to_be_visible()
     page.locator("ul.list li a").first.click()
     expect(page.locator("ul.people li").first).to_be_visible()
     # HQ steers and counts: ID numbers and phones are masked for it.
