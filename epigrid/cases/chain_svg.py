@@ -50,7 +50,7 @@ STYLE: dict[str, tuple[str, str, str]] = {
     Classification.DIED: ("circle", "#212121", "#000000"),
     "": ("circle", "#e0e0e0", "#757575"),
 }
-_ORDER = [*Classification.values, ""]
+CLASS_ORDER = [*Classification.values, ""]  # legend and figures: the model's order, unclassified last
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _edge(
 
 def _legend(cluster: Cluster, labels: Mapping[int, NodeLabel], width: int) -> tuple[list[str], int]:
     items: list[tuple[str, str]] = []
-    for value in _ORDER:
+    for value in CLASS_ORDER:
         n = cluster.counts.get(value, 0)
         if n:
             shape, fill, stroke = STYLE[value]

@@ -22,7 +22,7 @@ from epigrid.cases.chain_selectors import (
     clusters_for_user,
     contacts_within_hops_for_user,
 )
-from epigrid.cases.chain_svg import classification_label, render_chain_svg, setting_label, symbol
+from epigrid.cases.chain_svg import CLASS_ORDER, classification_label, render_chain_svg, setting_label, symbol
 from epigrid.cases.chains import load_graph
 from epigrid.cases.models import Classification
 from epigrid.core.access import ScopedRequest, scoped
@@ -114,35 +114,36 @@ def cluster_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
     if cluster.index_id != person_id:
         return HttpResponseRedirect(reverse("cases:cluster", args=[cluster.index_id]))
     svg = render_chain_svg(cluster, detail.graph.nodes, detail.labels)
-    members = [
-        {
-            "id": p,
-            "label": detail.labels[p],
-            "generation": cluster.generation[p],
-            "classification": classification_label(detail.graph.nodes[p].classification),
-            "symbol": symbol(detail.graph.nodes[p].classification),
-            "onset": detail.graph.nodes[p].onset,
-            "reported": detail.graph.nodes[p].reported,
-        }
-        for p in cluster.members
-    ]
-    edges = [
-        {
-            "case": detail.labels[e.case_id],
-            "contact": detail.labels[e.contact_id],
-            "setting": setting_label(e.setting),
-            "last_exposure": e.last_exposure,
-        }
-        for e in cluster.edges
-    ]
+    nodes, labels, graph = detail.graph.nodes, detail.labels, detail.graph
+    members = []
+    for p in cluster.members:
+        # The link through which the walk from the index reached this member: the chain as a table.
+        via = cluster.parent.get(p)
+        edge = graph.edge_between(via, p) if via is not None else None
+        members.append(
+            {
+                "id": p,
+                "label": labels[p],
+                "generation": cluster.generation[p],
+                "classification": classification_label(nodes[p].classification),
+                "onset": nodes[p].onset,
+                "reported": nodes[p].reported,
+                "via": labels[via] if via is not None else None,
+                "setting": setting_label(edge.setting) if edge else "",
+                "last_exposure": edge.last_exposure if edge else None,
+            }
+        )
     context = {
         "cluster": cluster,
         "index": detail.labels[cluster.index_id],
         "svg": svg,
         "large": cluster.size > 60,
         "members": members,
-        "edges": edges,
-        "counts": [(symbol(c), classification_label(c), n) for c, n in cluster.counts.items()],
+        "counts": [
+            (symbol(c), classification_label(c), cluster.counts[c])
+            for c in CLASS_ORDER
+            if c in cluster.counts
+        ],
         "k_max": K_MAX,
     }
     return render(request, "cases/cluster_detail.html", context)
