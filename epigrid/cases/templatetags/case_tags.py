@@ -33,7 +33,9 @@ def person_case_panel(context: dict[str, Any], person: Person, user: User) -> di
     return {
         "panel": panel,
         "person": person,
-        "may_classify": caps.classify_cases and not person.merged_into_id and bool(panel.next_classifications),
+        "may_classify": caps.classify_cases
+        and not person.merged_into_id
+        and bool(panel.next_classifications),
         "may_trace": caps.classify_cases and not person.merged_into_id,
         "may_measure": caps.can_write and not person.merged_into_id,
     }
