@@ -1,6 +1,7 @@
 """Reads of transmission chains for a user: clusters in scope, one cluster's members, k-hop contacts.
 
-The graph is computed whole (``chains.load_graph``: a cluster crosses region borders) and then cut to
+The graph is computed whole for the list (``chains.load_graph``: a cluster crosses region borders) and
+as the one component around a person for a chain or its k hops (``chains.load_component``), then cut to
 the caller: a cluster is shown when any member lives in the caller's subtrees, and 404 otherwise. Its
 members outside those subtrees are drawn and counted but never named. Names are shown in full to the
 roles that work with residents by name (those that see ID numbers or phones in full: towns, villages,
@@ -25,6 +26,7 @@ from epigrid.cases.chains import (
     Node,
     RegionKey,
     in_regions,
+    load_component,
     load_graph,
     select_clusters,
 )
@@ -206,7 +208,7 @@ def cluster_get_for_user(
 ) -> ClusterDetail:
     """Return the cluster ``person_id`` belongs to with every member labelled; 404 when there is none
     or none of its members lives in the user's scope. Logs the members named."""
-    graph = graph if graph is not None else load_graph()
+    graph = graph if graph is not None else load_component(person_id)
     cluster = graph.cluster_for(person_id)
     if cluster is None or not in_regions(graph.nodes, cluster.members, scope_keys(user)):
         raise Http404
@@ -228,7 +230,7 @@ def contacts_within_hops_for_user(
     person = person_in_scope(user=user, person_id=person_id)
     if person is None:
         raise Http404
-    graph = graph if graph is not None else load_graph()
+    graph = graph if graph is not None else load_component(person_id)
     if person_id not in graph.nodes:
         graph.nodes[person_id] = Node(
             person_id,

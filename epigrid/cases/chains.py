@@ -27,7 +27,12 @@ import datetime as dt
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from epigrid.cases.models import Contact
 
 # Classifications that make a component a cluster and may be its index (values of
 # ``cases.models.Classification``; repeated here so the algorithm needs no Django).
@@ -332,6 +337,10 @@ def _day(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+# How many ids go into one IN (...) list: far below SQLite's limit on bound parameters.
+CHUNK = 900
+
+
 def load_rows() -> tuple[list[Node], list[Edge]]:
     """Read the graph's rows, only the columns the algorithm needs: two queries, a third only when a
     contact has no case status.
@@ -343,32 +352,89 @@ def load_rows() -> tuple[list[Node], list[Edge]]:
     much as the queries on SQLite (measured: 100 ms for 42,000 rows).
     """
     # Imported here so that the algorithm above loads (and is tested, benchmarked) without Django.
+    from epigrid.cases.models import Contact
+
+    edges = _edges(Contact.objects.all())
+    nodes = _statuses(None)
+    _place_missing(nodes, edges)
+    return list(nodes.values()), edges
+
+
+def load_component(person_id: int) -> ChainGraph:
+    """Read only the connected component of ``person_id`` and compute its chain (the chain and k-hop
+    pages): one query per generation of the walk, then the members' statuses.
+
+    The same cluster as ``load_graph`` would find, since a cluster is a whole component; reading it
+    is a few indexed lookups instead of the district's whole graph.
+    """
+    from django.db.models import Q
+
+    from epigrid.cases.models import Contact
+
+    seen = {person_id}
+    frontier = [person_id]
+    edges: dict[tuple[int, int], Edge] = {}
+    while frontier:
+        found: list[int] = []
+        for start in range(0, len(frontier), CHUNK):
+            chunk = frontier[start : start + CHUNK]
+            for edge in _edges(Contact.objects.filter(Q(case_id__in=chunk) | Q(contact_id__in=chunk))):
+                edges[(edge.case_id, edge.contact_id)] = edge
+                for other in (edge.case_id, edge.contact_id):
+                    if other not in seen:
+                        seen.add(other)
+                        found.append(other)
+        frontier = found
+    nodes = _statuses(sorted(seen))
+    edge_list = list(edges.values())
+    _place_missing(nodes, edge_list)
+    return compute_chains(nodes.values(), edge_list)
+
+
+def _edges(queryset: QuerySet[Contact]) -> list[Edge]:
     from django.db import connection
 
-    from epigrid.cases.models import CaseStatus, Contact
+    rows = queryset.values_list("case_id", "contact_id", "setting", "last_exposure")
+    with connection.cursor() as cursor:
+        cursor.execute(*rows.query.sql_with_params())
+        return [Edge(a, b, setting, _day(last)) for a, b, setting, last in cursor.fetchall()]
+
+
+def _statuses(person_ids: list[int] | None) -> dict[int, Node]:
+    """Read the case statuses of ``person_ids`` (None: everyone's), merged records left out."""
+    from django.db import connection
+
+    from epigrid.cases.models import CaseStatus
+
+    nodes: dict[int, Node] = {}
+    base = CaseStatus.objects.filter(person__merged_into__isnull=True)
+    batches = (
+        [base]
+        if person_ids is None
+        else [base.filter(person_id__in=person_ids[i : i + CHUNK]) for i in range(0, len(person_ids), CHUNK)]
+    )
+    with connection.cursor() as cursor:
+        for batch in batches:
+            rows = batch.values_list(
+                "person_id", "classification", "onset_date", "reported_on", "imported",
+                "district_id", "town_id", "village_id", "grid_id",
+            )  # fmt: skip
+            cursor.execute(*rows.query.sql_with_params())
+            for pid, cls, onset, reported, imported, district, town, village, grid in cursor.fetchall():
+                nodes[pid] = Node(
+                    pid, cls, _day(onset), _day(reported), bool(imported), district, town, village, grid
+                )
+    return nodes
+
+
+def _place_missing(nodes: dict[int, Node], edges: list[Edge]) -> None:
+    """Add the people of ``edges`` who have no case status, placed by their person row's chain."""
     from epigrid.people.models import Person
 
-    statuses = CaseStatus.objects.filter(person__merged_into__isnull=True).values_list(
-        "person_id", "classification", "onset_date", "reported_on", "imported",
-        "district_id", "town_id", "village_id", "grid_id",
-    )  # fmt: skip
-    links = Contact.objects.values_list("case_id", "contact_id", "setting", "last_exposure")
-    nodes: dict[int, Node] = {}
-    edges: list[Edge] = []
-    with connection.cursor() as cursor:
-        cursor.execute(*statuses.query.sql_with_params())
-        for pid, cls, onset, reported, imported, district, town, village, grid in cursor.fetchall():
-            nodes[pid] = Node(
-                pid, cls, _day(onset), _day(reported), bool(imported), district, town, village, grid
-            )
-        cursor.execute(*links.query.sql_with_params())
-        for case_id, contact_id, setting, last in cursor.fetchall():
-            edges.append(Edge(case_id, contact_id, setting, _day(last)))
     missing = sorted({p for e in edges for p in (e.case_id, e.contact_id) if p not in nodes})
-    for start in range(0, len(missing), 2000):  # one query unless thousands lack a status
-        people = Person.objects.filter(pk__in=missing[start : start + 2000]).values_list(
+    for start in range(0, len(missing), CHUNK):  # one query unless hundreds lack a status
+        people = Person.objects.filter(pk__in=missing[start : start + CHUNK]).values_list(
             "pk", "district_id", "town_id", "village_id", "grid_id"
         )
         for pid, district, town, village, grid in people:
             nodes[pid] = Node(pid, "", None, None, False, district, town, village, grid)
-    return list(nodes.values()), edges

@@ -144,3 +144,20 @@ def test_k_hops_of_a_person_outside_the_scope_is_not_found(world, chains):
     hops = contacts_within_hops_for_user(user=world.grid_worker_b, person_id=chains.li.pk, k=1, request=None)
     labels = {r.person_id: r.label for r in hops.rows}
     assert labels[chains.zhang.pk].text == "辖区外" and labels[chains.sun.pk].text == "孙丽"
+
+
+def test_one_component_is_read_one_generation_at_a_time(world, chains, django_assert_num_queries):
+    from epigrid.cases.chains import load_component
+
+    whole = load_graph().by_id[chains.zhang.pk]
+    # 孙丽 is two links from 张伟: three walks (the last finds nobody new), then the statuses.
+    with django_assert_num_queries(5):
+        part = load_component(chains.sun.pk)
+    assert len(part.clusters) == 1
+    cluster = part.clusters[0]
+    assert (cluster.index_id, cluster.members, dict(cluster.generation), cluster.edges) == (
+        whole.index_id, whole.members, dict(whole.generation), whole.edges,
+    )  # fmt: skip
+    assert load_component(chains.zhao_contact.pk).clusters[0].index_id == chains.zhao.pk
+    assert load_component(chains.zhou.pk).clusters[0].members == (chains.zhou.pk,)
+    assert load_component(world.hh_a1.pk + 10**6).clusters == []
