@@ -24,7 +24,7 @@ Rules (docs/architecture.md, "Transmission chains"):
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -85,7 +85,7 @@ class Cluster:
     index_id: int
     members: tuple[int, ...]
     generation: Mapping[int, int]
-    # The neighbour through which the walk from the index first reached each member (not the index).
+    # Each member's lowest-id neighbour one generation closer to the index (the index has none).
     parent: Mapping[int, int]
     edges: tuple[Edge, ...]
     counts: Mapping[str, int]
@@ -244,34 +244,46 @@ def _cluster(
 ) -> Cluster:
     generation = {index_id: 0}
     parent: dict[int, int] = {}
-    queue = deque([index_id] if index_id in adjacency else [])
-    while queue:
-        current = queue.popleft()
-        step = generation[current] + 1
-        for neighbour in adjacency.get(current, ()):
-            if neighbour not in generation:
-                generation[neighbour] = step
-                parent[neighbour] = current
-                queue.append(neighbour)
-    members = tuple(sorted(generation, key=lambda p: (generation[p], p)))
-    counts = Counter(nodes[p].classification for p in members)
-    dates: list[dt.date] = []
+    members = [index_id]
+    layer = members[:]
+    step = 0
+    # Layer by layer, each layer in id order: a member's parent is its lowest-id neighbour one
+    # generation closer to the index, and the members come out ordered by (generation, id).
+    while layer:
+        step += 1
+        found: list[int] = []
+        for current in layer:
+            for neighbour in adjacency.get(current, ()):
+                if neighbour not in generation:
+                    generation[neighbour] = step
+                    parent[neighbour] = current
+                    found.append(neighbour)
+        found.sort()
+        members.extend(found)
+        layer = found
+    counts: dict[str, int] = {}
+    first = last = None
     for person_id in members:
         node = nodes[person_id]
-        if node.onset is not None:
-            dates.append(node.onset)
-        if node.reported is not None:
-            dates.append(node.reported)
-    dates.extend(e.last_exposure for e in edges if e.last_exposure is not None)
+        counts[node[1]] = counts.get(node[1], 0) + 1
+        for day in (node[2], node[3]):
+            if day is not None:
+                first = day if first is None or day < first else first
+                last = day if last is None or day > last else last
+    for edge in edges:
+        day = edge[3]
+        if day is not None:
+            first = day if first is None or day < first else first
+            last = day if last is None or day > last else last
     return Cluster(
         index_id=index_id,
-        members=members,
+        members=tuple(members),
         generation=generation,
         parent=parent,
         edges=tuple(edges),
         counts=dict(sorted(counts.items())),
-        first_date=min(dates) if dates else None,
-        last_date=max(dates) if dates else None,
+        first_date=first,
+        last_date=last,
     )
 
 
