@@ -49,6 +49,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "湖北",
         "comma-separated provinces or cities counted as the outbreak area (transit included)",
     ),
+    "EPIGRID_REPORT_CUTOFF": (
+        "18:00",
+        "local time (HH:MM, or 24:00) at which the daily report's figures are taken",
+    ),
+    "EPIGRID_REPORT_GRACE_MINUTES": (
+        "60",
+        "minutes after the cut-off a unit's daily report is still on time; later ones are marked late",
+    ),
 }
 
 
@@ -76,6 +84,8 @@ class Config:
     web_threads: int
     log_level: str
     outbreak_areas: list[str]
+    report_cutoff: str
+    report_grace_minutes: int
 
 
 def _env(name: str, environ: dict[str, str]) -> str:
@@ -165,6 +175,18 @@ def parse_database_url(url: str, *, data_dir: Path) -> dict[str, object]:
     raise ConfigError(f"DATABASE_URL scheme {shown!r} is not supported: use sqlite:/// or postgres://")
 
 
+def _cutoff(name: str, environ: dict[str, str], default: str) -> str:
+    raw = _env(name, environ) or default
+    if raw == "24:00":
+        return raw
+    hours, sep, minutes = raw.partition(":")
+    if not (sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and len(hours) <= 2):
+        raise ConfigError(f"{name}={raw!r} is not a time of day (HH:MM, e.g. 18:00)")
+    if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+        raise ConfigError(f"{name}={raw!r} is not a time of day (HH:MM, e.g. 18:00)")
+    return f"{int(hours):02d}:{minutes}"
+
+
 def _secret_key(mode: str, environ: dict[str, str], data_dir: Path) -> str:
     key = _env("EPIGRID_SECRET_KEY", environ)
     if key:
@@ -232,4 +254,6 @@ def load(environ: dict[str, str] | None = None) -> Config:
         web_threads=_int("EPIGRID_WEB_THREADS", env, 4, 1, 256),
         log_level=log_level,
         outbreak_areas=_list("EPIGRID_OUTBREAK_AREAS", env, ["湖北"]),
+        report_cutoff=_cutoff("EPIGRID_REPORT_CUTOFF", env, "18:00"),
+        report_grace_minutes=_int("EPIGRID_REPORT_GRACE_MINUTES", env, 60, 0, 24 * 60),
     )

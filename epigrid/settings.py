@@ -20,6 +20,8 @@ BASE_DIR = config.BASE_DIR
 DATA_DIR = CONFIG.data_dir
 EPIGRID_MODE = CONFIG.mode
 EPIGRID_OUTBREAK_AREAS = CONFIG.outbreak_areas
+EPIGRID_REPORT_CUTOFF = CONFIG.report_cutoff
+EPIGRID_REPORT_GRACE_MINUTES = CONFIG.report_grace_minutes
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = ["testserver", *CONFIG.allowed_hosts] if CONFIG.mode == "test" else CONFIG.allowed_hosts
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "epigrid.lists",
     "epigrid.monitoring",
     "epigrid.cases",
+    "epigrid.reports",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

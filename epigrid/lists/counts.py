@@ -9,7 +9,7 @@ out, merged duplicates are counted once (their rows and travel already sit on th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -82,6 +82,57 @@ def _rows(region: Region, as_of: datetime) -> QuerySet[ListRow]:
     )
 
 
+def _travels(where: Q, as_of: datetime) -> QuerySet[TravelRecord]:
+    """Return the journeys recorded by ``as_of`` of people selected by ``where``, arrived by its day."""
+    day: date = timezone.localdate(as_of)  # the cut-off's local day, not UTC's
+    return TravelRecord.objects.filter(
+        where,
+        Q(arrived_on__isnull=True) | Q(arrived_on__lte=day),
+        person__merged_into__isnull=True,
+        created_at__lte=as_of,
+    )
+
+
+class _Split:
+    """Sort journeys into outbreak returnees (from, or only through, the area) and other origins."""
+
+    def __init__(self) -> None:
+        self.from_area: set[int] = set()
+        self.via_area: set[int] = set()
+        self.other_origin: dict[int, str] = {}
+
+    def add(self, person_id: int, came_from: bool, passed: bool, origin: str) -> bool:
+        """Take one journey; return whether it makes the person an outbreak returnee."""
+        if came_from or passed:
+            (self.from_area if came_from else self.via_area).add(person_id)
+            return True
+        self.other_origin.setdefault(person_id, origin)
+        return False
+
+    @property
+    def outbreak(self) -> set[int]:
+        return self.from_area | self.via_area
+
+    @property
+    def via_only(self) -> set[int]:
+        return self.via_area - self.from_area
+
+    def provinces(self, *, home: str) -> tuple[Counter[str], int]:
+        """Count other returnees by province outside ``home`` (a 2-digit code), and unknown origins."""
+        outbreak = self.outbreak
+        provinces: Counter[str] = Counter()
+        unknown = 0
+        for person_id, origin in self.other_origin.items():
+            if person_id in outbreak:
+                continue
+            code = province_of(origin)
+            if not code:
+                unknown += 1
+            elif code != home:
+                provinces[province_name(code)] += 1
+        return provinces, unknown
+
+
 def returnee_counts(*, region: Region, as_of: datetime) -> ReturneeCounts:
     """Count lists, returnees and their families in ``region``'s subtree as of ``as_of``."""
     counts = ReturneeCounts(region=region, as_of=as_of)
@@ -100,27 +151,17 @@ def returnee_counts(*, region: Region, as_of: datetime) -> ReturneeCounts:
         counts.sources.append(SourceCount(source, batches, people))
     counts.listed_people = rows.values("person_id").distinct().count()
 
-    day: date = timezone.localdate(as_of)  # the cut-off's local day, not UTC's
-    travels = TravelRecord.objects.filter(
-        _people_q(region, "person__"),
-        Q(arrived_on__isnull=True) | Q(arrived_on__lte=day),
-        person__merged_into__isnull=True,
-        created_at__lte=as_of,
-    ).values_list("person_id", "from_outbreak_area", "via_outbreak_area", "origin", "person__household_id")
-    from_area: set[int] = set()
-    via_area: set[int] = set()
+    travels = _travels(_people_q(region, "person__"), as_of).values_list(
+        "person_id", "from_outbreak_area", "via_outbreak_area", "origin", "person__household_id"
+    )
+    split = _Split()
     households: set[int] = set()
-    other_origin: dict[int, str] = {}
     for person_id, came_from, passed, origin, household_id in travels.iterator(chunk_size=CHUNK):
-        if came_from or passed:
-            (from_area if came_from else via_area).add(person_id)
-            if household_id:
-                households.add(household_id)
-        else:
-            other_origin.setdefault(person_id, origin)
-    outbreak = from_area | via_area
+        if split.add(person_id, came_from, passed, origin) and household_id:
+            households.add(household_id)
+    outbreak = split.outbreak
     counts.outbreak = len(outbreak)
-    counts.outbreak_via = len(via_area - from_area)
+    counts.outbreak_via = len(split.via_only)
 
     for chunk in _chunks(households):
         members = Person.objects.filter(
@@ -133,16 +174,56 @@ def returnee_counts(*, region: Region, as_of: datetime) -> ReturneeCounts:
     counts.sent_down = len(listed)
     counts.found_locally = counts.outbreak - counts.sent_down
 
-    home = region.code[:2]
-    provinces: Counter[str] = Counter()
-    for person_id, origin in other_origin.items():
-        if person_id in outbreak:
-            continue
-        code = province_of(origin)
-        if not code:
-            counts.unknown_origin += 1
-        elif code != home:
-            provinces[province_name(code)] += 1
+    provinces, counts.unknown_origin = split.provinces(home=region.code[:2])
     counts.by_province = provinces.most_common()
     counts.other_provinces = sum(provinces.values())
     return counts
+
+
+@dataclass
+class UnitReturnees:
+    """One unit's returnee figures for a table of units (``returnees_by_unit``)."""
+
+    outbreak: set[int] = field(default_factory=set)  # person ids, from or through the area
+    outbreak_via: int = 0
+    other_provinces: int = 0
+    batches: int = 0
+    listed_people: int = 0
+
+
+def returnees_by_unit(
+    *, level: int, ids: Sequence[int], as_of: datetime, home: str, lists: bool = True
+) -> dict[int, UnitReturnees]:
+    """Return ``returnee_counts``' figures for several regions of one level in two queries.
+
+    Same rules as ``returnee_counts`` (journeys recorded and arrived by the cut-off, merged records
+    once); ``home`` is the two-digit province code other provinces are counted against.
+    """
+    column = LEVEL_FIELD[level]
+    units = {pk: UnitReturnees() for pk in ids}
+    splits = {pk: _Split() for pk in ids}
+    travels = _travels(Q(**{f"person__{column}__in": list(ids)}), as_of).values_list(
+        f"person__{column}", "person_id", "from_outbreak_area", "via_outbreak_area", "origin"
+    )
+    for unit, person_id, came_from, passed, origin in travels.iterator(chunk_size=CHUNK):
+        splits[unit].add(person_id, came_from, passed, origin)
+    for pk, split in splits.items():
+        units[pk].outbreak = split.outbreak
+        units[pk].outbreak_via = len(split.via_only)
+        units[pk].other_provinces = sum(split.provinces(home=home)[0].values())
+    if lists:
+        rows = ListRow.objects.filter(
+            **{f"person__{column}__in": list(ids)},
+            person__merged_into__isnull=True,
+            decision__in=LINKED,
+            batch__status=ListBatch.Status.DONE,
+            batch__created_at__lte=as_of,
+        )
+        for unit, batches, people in (
+            rows.values_list(f"person__{column}")
+            .annotate(batches=Count("batch_id", distinct=True), people=Count("person_id", distinct=True))
+            .order_by()
+        ):
+            units[unit].batches = batches
+            units[unit].listed_people = people
+    return units
