@@ -19,6 +19,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("screenings:home"), _("入户摸排")))
     nav.append((reverse("monitoring:home"), _("医学观察")))
     nav.append((reverse("monitoring:alerts"), _("预警")))
+    nav.append((reverse("cases:home"), _("病例")))
+    nav.append((reverse("cases:clusters"), _("传播链")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
     if caps.manage_staff:
