@@ -97,3 +97,6 @@ class UnitReport(models.Model):
     @property
     def current(self) -> bool:
         return self.replaced_by_id is None
+
+
+from epigrid.reports.document_models import ReportDraft  # noqa: E402, F401
