@@ -323,3 +323,8 @@ def measure_record(
         detail={"person": person.pk, "kind": kind, "episode": episode.pk if episode else None},
     )
     return measure
+
+
+def follow_placement(*, person: Person, **_kwargs: object) -> None:
+    """Count a person's case status where they now live (``people.signals.person_placed``)."""
+    CaseStatus.objects.filter(person_id=person.pk).update(**{col: getattr(person, col) for col in CHAIN})
