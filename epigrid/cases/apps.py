@@ -7,6 +7,6 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from epigrid.cases.services import follow_placement
-        from epigrid.people.signals import person_placed
+        from epigrid.people.signals import person_chain_changed
 
-        person_placed.connect(follow_placement, dispatch_uid="cases.follow_placement")
+        person_chain_changed.connect(follow_placement, dispatch_uid="cases.follow_placement")

@@ -326,5 +326,5 @@ def measure_record(
 
 
 def follow_placement(*, person: Person, **_kwargs: object) -> None:
-    """Count a person's case status where they now live (``people.signals.person_placed``)."""
+    """Count a person's case status where they now live (``people.signals.person_chain_changed``)."""
     CaseStatus.objects.filter(person_id=person.pk).update(**{col: getattr(person, col) for col in CHAIN})

@@ -20,6 +20,7 @@ from epigrid.core.models import AuditEvent, User
 from epigrid.lists.models import ListRow, PersonMerge
 from epigrid.lists.review import list_row_decided
 from epigrid.people.models import Person
+from epigrid.people.signals import person_chain_changed
 from epigrid.regions.models import Household, Region
 from epigrid.regions.scope import scope_for
 
@@ -48,7 +49,7 @@ class _Link:
 
 
 def _person_links() -> list[_Link]:
-    """Return every one-to-many foreign key to Person, except the merge bookkeeping itself.
+    """Return every foreign key (and one-to-one key) to Person, except the merge bookkeeping itself.
 
     Found from the model registry, so a table a later issue hangs off a person (monitoring, cases)
     moves with a merge without this module knowing it.
@@ -58,7 +59,7 @@ def _person_links() -> list[_Link]:
         model = relation.related_model
         if not isinstance(model, type) or model in (Person, PersonMerge):
             continue
-        if relation.one_to_many and relation.field.concrete:
+        if (relation.one_to_many or relation.one_to_one) and relation.field.concrete:
             links.append(_Link(model, relation.field.attname))
     return sorted(links, key=lambda link: link.label)
 
@@ -133,6 +134,7 @@ def person_merge(*, actor: User, kept: Person, absorbed: Person, reason: str = "
     absorbed.merged_into = kept
     absorbed.save(update_fields=["merged_into", "updated_at"])
     _bump(absorbed, -1)
+    person_chain_changed.send(sender=Person, person=kept)  # rows that copy a chain now belong to kept
     merge = PersonMerge.objects.create(
         kept=kept, absorbed=absorbed, merged_by=actor, reason=reason[:200], moved=moved, filled=filled
     )
@@ -189,6 +191,8 @@ def person_unmerge(*, actor: User, merge: PersonMerge) -> PersonMerge:
     absorbed.merged_into = None
     absorbed.save(update_fields=["merged_into", "updated_at"])
     _bump(absorbed, +1)
+    for person in (kept, absorbed):
+        person_chain_changed.send(sender=Person, person=person)
     merge.undone_at = now()
     merge.undone_by = actor
     merge.save(update_fields=["undone_at", "undone_by", "updated_at"])

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.people.models import Person
-from epigrid.people.signals import person_placed
+from epigrid.people.signals import person_chain_changed
 from epigrid.regions.models import Assignment, Household, Region
 from epigrid.regions.scope import scope_for
 
@@ -105,7 +105,7 @@ def person_place(*, actor: User, person: Person, household: Household, relation:
     person.save(update_fields=[*CHAIN, "household", "relation", "updated_at"])
     Region.objects.filter(pk__in=newly).update(person_count=F("person_count") + 1)
     Household.objects.filter(pk=household.pk).update(member_count=F("member_count") + 1)
-    person_placed.send(sender=Person, person=person)
+    person_chain_changed.send(sender=Person, person=person)
     audit_log(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
