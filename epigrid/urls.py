@@ -105,6 +105,7 @@ urlpatterns = [
     path("lists/", include(lists_patterns)),
     path("monitoring/", include(monitoring_patterns)),
     path("cases/", include("epigrid.cases.urls")),
+    path("reports/", include("epigrid.reports.urls")),
     path("r/<str:token>/", selfreport_views.self_report, name="self_report"),
     path("api/v1/", api.urls),
 ]

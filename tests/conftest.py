@@ -100,6 +100,19 @@ class World:
             planned_end=started + dt.timedelta(days=policy.observation_days),
         )  # fmt: skip
 
+    @cached_property
+    def unit_report_a(self):
+        """甲村's daily report of yesterday, by its village leader (built on first use)."""
+        import datetime as dt
+
+        from epigrid.reports.services import unit_report_submit
+
+        day = timezone.localdate() - dt.timedelta(days=1)
+        return unit_report_submit(
+            actor=self.village_leader, region=self.village_a, day=day, measures={"leaflets": 20},
+            problems="口罩不足",
+        ).report  # fmt: skip
+
     def personas(self) -> dict[str, User]:
         return {
             "hq": self.hq,

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from django_stubs_ext import StrOrPromise
 
 from epigrid.cases.models import CaseStatus, Classification, ClassificationChange
@@ -52,6 +53,10 @@ GROUP_LABELS: dict[str, StrOrPromise] = {
 
 def _i(key: str, label: StrOrPromise, unit: str, group: str) -> tuple[str, Indicator]:
     return key, Indicator(key, label, unit, group)
+
+
+# The measure words, marked for the catalogue; ``Indicator.unit`` keeps the Chinese msgid.
+UNITS = (gettext_noop("人"), gettext_noop("例"), gettext_noop("户"), gettext_noop("批"), gettext_noop("人次"))
 
 
 # Display order. The unit strings are Chinese measure words; the pages translate them with the label.

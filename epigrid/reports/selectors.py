@@ -52,6 +52,26 @@ def region_for_user(*, user: User, region_id: int) -> Region:
     return region
 
 
+def region_children(region: Region) -> list[Region]:
+    """Return the regions directly below ``region``, by code."""
+    return list(Region.objects.filter(parent=region).order_by("code"))
+
+
+def report_for_user(*, user: User, report_id: int) -> UnitReport:
+    """Return one submission (any revision) of a unit in the user's scope; 404 otherwise."""
+    report = UnitReport.objects.filter(pk=report_id).select_related("region", "submitted_by").first()
+    if report is None or not scope_for(user).contains(report.region):
+        raise Http404
+    return report
+
+
+def reports_by_id(ids: Sequence[int]) -> dict[int, UnitReport]:
+    """Return reports by id, with who submitted them (for the rows of a status table)."""
+    if not ids:
+        return {}
+    return {r.pk: r for r in UnitReport.objects.filter(pk__in=list(ids)).select_related("submitted_by")}
+
+
 def reporting_units(region: Region) -> list[Region]:
     """Return the units that report to ``region``: a district's towns, a town's villages, by code."""
     if region.level not in (Level.DISTRICT, Level.TOWN):
@@ -82,7 +102,9 @@ def current_report(region: Region, day: dt.date) -> UnitReport | None:
 def report_revisions(region: Region, day: dt.date) -> list[UnitReport]:
     """Return every submission of the unit for ``day``, newest revision first."""
     return list(
-        UnitReport.objects.filter(region=region, day=day).select_related("submitted_by").order_by("-revision")
+        UnitReport.objects.filter(region=region, day=day)
+        .select_related("region", "submitted_by")
+        .order_by("-revision")
     )
 
 
@@ -90,7 +112,7 @@ def unit_reports(region: Region, start: dt.date, end: dt.date) -> list[UnitRepor
     """Return the unit's current reports between ``start`` and ``end``, newest day first."""
     return list(
         UnitReport.objects.filter(region=region, day__gte=start, day__lte=end, replaced_by__isnull=True)
-        .select_related("submitted_by")
+        .select_related("region", "submitted_by")
         .order_by("-day")
     )
 

@@ -19,6 +19,7 @@ from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
 from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
 from epigrid.people.models import Screening
+from epigrid.reports.models import UnitReport
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
 from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
@@ -62,6 +63,10 @@ REGION_QUERY = {
     "/api/v1/curve",
     "/api/v1/cases",
     "/api/v1/cases/counts",
+    "/api/v1/indicators",
+    "/api/v1/reports",
+    "/api/v1/reports/below",
+    "/api/v1/completeness",
 }
 
 
@@ -88,6 +93,8 @@ def _call(client: Client, method: str, url: str, world):
         body = {"kind": "home_monitoring"}
     if url.endswith("/contacts"):
         body = {"contact_id": world.li.pk, "setting": "meal", "last_exposure": "2020-02-01"}
+    if url.endswith("/reports"):
+        body = {"region_id": world.village_a.pk, "day": "2020-02-01", "measures": {"leaflets": 3}}
     if url.endswith("/acks"):
         body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
@@ -102,6 +109,7 @@ def _state(world) -> tuple[object, ...]:
         AlertAck.objects.count(),
         HealthCheck.objects.count(),
         list(Episode.objects.values_list("id", "status", "planned_end")),
+        UnitReport.objects.count(),
     )
 
 

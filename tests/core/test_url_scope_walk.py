@@ -26,6 +26,7 @@ PARAMETER_OBJECTS = {
     "screening_id": "screening_a1",
     "merge_id": "hq_merge",
     "episode_id": "episode_zhang",
+    "report_id": "unit_report_a",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
 PARAMETER_VALUES = {"<str:token>": "forged-token-opens-nothing"}
