@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "epigrid.monitoring",
     "epigrid.cases",
     "epigrid.reports",
+    "epigrid.deptforms",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -38,6 +38,9 @@ class Capabilities:
     # Classifying a person (suspected, confirmed, close contact …) and naming a case's contacts is the
     # health authority's and the town's decision (DOMAIN.md: 四类人员), never a grid's or a department's.
     classify_cases: bool = False
+    # Defining a department form (columns, filters, grouping) is for HQ and the departments that ask for
+    # forms (seed report 1, problem 4); everyone in scope exports them.
+    define_forms: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -58,7 +61,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
         grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
-        upload_lists=True, merge_people=True, classify_cases=True,
+        upload_lists=True, merge_people=True, classify_cases=True, define_forms=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
     Role.TOWN_OFFICER: Capabilities(
@@ -68,7 +71,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
     Role.GRID_WORKER: Capabilities(True, False, True, False, False),
-    Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True),
+    Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True, define_forms=True),
     Role.CHECKPOINT: Capabilities(True, False, False, False, False),
     Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
 }  # fmt: skip

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeptFormsConfig(AppConfig):
+    name = "epigrid.deptforms"
+    label = "deptforms"
