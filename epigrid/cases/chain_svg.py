@@ -20,6 +20,7 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from epigrid.cases.chains import Cluster, Edge, Node
 from epigrid.cases.models import Classification, Contact
@@ -220,7 +221,7 @@ def render_chain_svg(
         out.append(
             f'<text x="8" y="{y + R + 10}" font-size="12" font-weight="bold">{escape(name)}</text>'
             f'<text x="8" y="{y + R + 26}" font-size="11" fill="#546e7a">'
-            f"{escape(_('%(n)d 人') % {'n': counts[g]})}</text>"
+            f"{escape(ngettext('%(n)d 人', '%(n)d 人', counts[g]) % {'n': counts[g]})}</text>"
         )
     out.append('<g class="edges">')
     # Many crossing lines of a big cluster read better fainter; the nodes stay fully drawn above them.

@@ -51,11 +51,16 @@ def test_a_contact_with_no_case_status_is_placed_by_their_own_chain(world, chain
 
 
 def test_a_merged_record_keeps_no_status_of_its_own(world, chains):
-    twin = person_register_unplaced(actor=None, region=world.district, name="周杰", source="sent_down")
+    from tests import factories as f
+
+    kept = f.person(world.hh_a2, "吴昊")
+    twin = person_register_unplaced(actor=None, region=world.district, name="吴昊", source="sent_down")
     status(twin, "confirmed", D(2020, 1, 1), D(2020, 1, 2))
-    person_merge(actor=world.hq, kept=chains.zhou, absorbed=twin)
+    person_merge(actor=world.hq, kept=kept, absorbed=twin)  # the status moves to the record kept
     graph = load_graph()
     assert twin.pk not in graph.nodes
+    assert graph.nodes[kept.pk].classification == "confirmed"
+    assert graph.by_id[kept.pk].members == (kept.pk,)
 
 
 def test_clusters_are_those_with_a_member_in_scope(world, chains):
