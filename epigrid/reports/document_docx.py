@@ -61,9 +61,10 @@ CHAR_SPACE = int(((_CHAR_PITCH_PT - BODY_PT) * 4096).to_integral_value(rounding=
 CHAR_TWIPS = int(_CHAR_PITCH_PT * 20)  # one character of the grid, for indents in twips
 # Body text does not snap to the character grid (w:snapToGrid 0) but is condensed to the grid's pitch
 # instead: LibreOffice (7.4) lays a 16 pt glyph on two 15.8 pt grid cells, which would halve the line
-# to 14 characters, while Word condenses it. -0.25 pt per character: 28 x 15.75 pt fits the 442 pt line
-# in both. The grid stays in the section, so Word's page set-up still reads 22 lines x 28 characters.
-CONDENSE_TWENTIETHS = -5
+# to 14 characters, while Word condenses it. -0.4 pt per character: 28 x 15.6 pt = 437 pt fits the 442 pt
+# line with the slack LibreOffice needs (-0.25 pt gives it 27), and 29 never fit. The grid stays in the
+# section, so Word's page set-up still reads 22 lines x 28 characters.
+CONDENSE_TWENTIETHS = -8
 # Elements that follow w:spacing in w:rPr (ECMA-376 CT_RPr sequence), for inserting it in order.
 _AFTER_SPACING = (
     "w:w", "w:kern", "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
