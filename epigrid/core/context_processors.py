@@ -23,6 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("cases:clusters"), _("传播链")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
+    nav.append((reverse("reports:home"), _("日报告")))
     nav.append((reverse("deptforms:list"), _("部门表格")))
     if caps.manage_staff:
         nav.append((reverse("staff:list"), _("账号")))
