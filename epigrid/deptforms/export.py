@@ -84,6 +84,16 @@ def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[obj
             + [text_width(values[index]) + 2 for _, values in sample if index < len(values)]
         )
         ws.column_dimensions[get_column_letter(index + 1)].width = min(width, WIDTH_MAX)
+    # The streaming writer emits the sheet's properties and view with the first row: set them before.
+    header_row = 3 + len(sheet.lines) + 1
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.print_title_rows = f"1:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9  # A4
+    ws.page_setup.fitToWidth = 1  # one page wide, as many pages long as needed
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
     number = 1
     _merged(ws, number, columns, sheet.title, _TITLE_FONT, _CENTER)
     for line in [sheet.subtitle, sheet.info, *sheet.lines]:
@@ -96,15 +106,6 @@ def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[obj
         cell.alignment = _CENTER
         header_cells.append(cell)
     ws.append(header_cells)
-    header_row = number
-    ws.freeze_panes = f"A{header_row + 1}"
-    ws.print_title_rows = f"1:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9  # A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
     count = 0
     group = ""
     for heading, values in chain(sample, stream):
