@@ -132,6 +132,14 @@ def demo(argv: list[str]) -> int:
             f"病例与密接 cases: {demo_cases.cases} people classified, {demo_cases.contacts} contacts, "
             f"{demo_cases.measures} measures"
         )
+    from epigrid.demo.reports import demo_reports_load
+
+    demo_reports = demo_reports_load()
+    if demo_reports.reports:
+        print(
+            f"日报告 daily reports: {demo_reports.reports} submitted ({demo_reports.late} late, "
+            f"{demo_reports.zero} zero, {demo_reports.revisions} revised), {demo_reports.missing} missing"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
