@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.management import ManagementUtility, call_command
+from django.db import connections
 from django.utils import timezone
 from docx import Document
 
@@ -17,6 +18,12 @@ from epigrid.reports.document_drafts import report_draft_save
 @pytest.fixture
 def day():
     return timezone.localdate() - dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def keep_connection(monkeypatch):
+    """run_from_argv closes every connection when it ends, the test's own on PostgreSQL included."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def _run(*argv):
