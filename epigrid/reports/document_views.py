@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today, now
@@ -110,12 +110,13 @@ def document_page(request: ScopedRequest, region_id: int, day: str) -> HttpRespo
 
 
 @scoped
-@require_POST
 def document_save(request: ScopedRequest, region_id: int, day: str) -> HttpResponse:
     """Save the edited wording; htmx gets the preview and editor back, a plain form a redirect."""
     town, date = _town(request, region_id), _day(day)
     if not can_edit(request.user, town):
         raise Http404  # a reader of the town is not told more than a stranger
+    if request.method != "POST":  # checked after the scope, so a stranger learns nothing from a 405
+        return HttpResponseNotAllowed(["POST"])
     post = request.POST
     try:
         report_draft_save(
@@ -145,12 +146,13 @@ def document_save(request: ScopedRequest, region_id: int, day: str) -> HttpRespo
 
 
 @scoped
-@require_POST
 def document_issue(request: ScopedRequest, region_id: int, day: str) -> HttpResponse:
     """Issue the report as it stands and lock it."""
     town, date = _town(request, region_id), _day(day)
     if not can_edit(request.user, town):
         raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         report_draft_issue(actor=request.user, town=town, day=date, request=request)
     except DocumentError as exc:
@@ -161,12 +163,13 @@ def document_issue(request: ScopedRequest, region_id: int, day: str) -> HttpResp
 
 
 @scoped
-@require_POST
 def document_discard(request: ScopedRequest, region_id: int, day: str) -> HttpResponse:
     """Drop the edits and generate the report from the records again."""
     town, date = _town(request, region_id), _day(day)
     if not can_edit(request.user, town):
         raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         if report_draft_discard(actor=request.user, town=town, day=date, request=request):
             messages.success(request, _("已放弃修改，报告按最新数据重新生成。"))

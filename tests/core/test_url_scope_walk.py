@@ -29,7 +29,11 @@ PARAMETER_OBJECTS = {
     "report_id": "unit_report_a",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
-PARAMETER_VALUES = {"<str:token>": "forged-token-opens-nothing", "<slug:name>": "no-such-form"}
+PARAMETER_VALUES = {
+    "<str:token>": "forged-token-opens-nothing",
+    "<slug:name>": "no-such-form",
+    "<str:day>": "2026-01-01",  # the report document of a day: the region decides
+}
 # The JSON API answers 401 instead of redirecting to the log-in page, and 405 to a GET of a path that
 # only takes POST; tests/api/test_walk.py walks every API operation with its own method.
 API_PREFIX = "api/v1/"

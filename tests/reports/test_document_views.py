@@ -211,3 +211,11 @@ def test_english_interface_keeps_the_document_chinese(world, day):
     assert '<html lang="en">' in body
     assert "Download Word document (.docx)" in body and "Save draft" in body
     assert "一、防疫情况" in body and 'lang="zh-CN"' in body
+
+
+def test_writes_take_post_only_and_say_so_after_the_scope_check(world, day):
+    client = _client(world.town_officer)
+    for name in ("save", "issue", "discard"):
+        assert client.get(_url(name, world.town, day)).status_code == 405
+        assert _client(world.outsider).get(_url(name, world.town, day)).status_code == 404
+    assert not ReportDraft.objects.exists()
