@@ -23,10 +23,10 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 
-from epigrid.cases.models import CaseStatus, Measure
+from epigrid.cases.models import Measure
 from epigrid.cases.transitions import FOUR_CATEGORIES
 from epigrid.lists.counts import ReturneeCounts, returnee_counts
-from epigrid.regions.models import Level, Region
+from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import subtree_q
 from epigrid.reports.document import SECTION_HEADINGS, ReportDocument, Section, ordinal_list
 from epigrid.reports.indicators import indicator_values, report_cutoff
@@ -36,6 +36,7 @@ from epigrid.reports.selectors import current_report, unit_reports_below
 HQ_SUFFIX = "新冠肺炎疫情防控指挥部"
 GROUP_SUFFIX = "新冠肺炎疫情防控工作领导小组"
 WORK = "新冠肺炎疫情防控工作"
+ATTRIBUTED_UNITS = 3  # units named before "等N个村（社区）"
 
 # The indicators section 一 and （三） read; the returnee figures come from ``returnee_counts``.
 FIGURE_KEYS = (
@@ -53,8 +54,14 @@ FIGURE_KEYS = (
     "checks_missed_today",
 )
 
-# Which measures each case figure reports ("确诊X例，已采取XX措施").
-_MEASURE_CATEGORIES = (("confirmed", "确诊", "例"), ("suspected", "疑似", "例"))
+# The case figures section 一 names with their measures ("确诊X例，已采取XX措施"): indicator, words,
+# measure word, and the category of ``FOUR_CATEGORIES`` whose measures are counted.
+_CASE_LINES = (
+    ("confirmed", "确诊", "例", "confirmed"),
+    ("suspected", "疑似", "例", "suspected"),
+    ("close_contacts", "与确诊病人有密切接触", "人", "close_contact"),
+    ("asymptomatic", "无症状感染者", "例", "asymptomatic"),
+)
 _MEASURE_NAMES: dict[str, str] = {
     Measure.Kind.DESIGNATED_HOSPITAL: "定点医院收治",
     Measure.Kind.CENTRALIZED_OBSERVATION: "集中医学观察",
@@ -90,18 +97,31 @@ def _month_day(day: dt.date) -> str:
     return f"{day.month}月{day.day}日"
 
 
-def _measured(town: Region, cutoff: dt.datetime) -> dict[str, Counter[str]]:
-    """Count, per case category, the people with each kind of measure decided by the cut-off."""
-    by_class: dict[str, Counter[str]] = defaultdict(Counter)
+def measured(region: Region, cutoff: dt.datetime) -> dict[str, Counter[str]]:
+    """Count, per case category, people by the latest measure decided for them by the cut-off.
+
+    One measure per person (the latest: a fever-clinic visit followed by admission counts as admission),
+    so a category's measures never add up to more people than it has. People whose classification
+    changed after the cut-off are left out here (their category then is the history's, which the
+    indicators read): the report then says their measure is not recorded yet, never a wrong one.
+    """
+    column = LEVEL_FIELD[min(region.level, Level.GRID)]
     rows = (
-        CaseStatus.objects.filter(town_id=town.pk, person__merged_into__isnull=True)
-        .filter(person__measures__decided_at__lte=cutoff)
-        .values_list("classification", "person__measures__kind")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
+        Measure.objects.filter(
+            **{f"person__case_status__{column}": region.pk},
+            person__merged_into__isnull=True,
+            person__case_status__since__lte=cutoff,
+            decided_at__lte=cutoff,
+        )
+        .order_by("person_id", "decided_at", "id")
+        .values_list("person_id", "person__case_status__classification", "kind")
     )
-    for code, kind, n in rows:
-        by_class[str(code)][str(kind)] += n
+    latest: dict[int, tuple[str, str]] = {}
+    for person_id, code, kind in rows.iterator(chunk_size=5_000):
+        latest[person_id] = (str(code), str(kind))
+    by_class: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, kind in latest.values():
+        by_class[code][kind] += 1
     result: dict[str, Counter[str]] = {}
     for key, codes in FOUR_CATEGORIES.items():
         merged: Counter[str] = Counter()
@@ -131,7 +151,7 @@ def gather(town: Region, day: dt.date) -> Sources:
         cutoff=cutoff,
         figures=indicator_values(town, cutoff, FIGURE_KEYS),
         returnees=returnee_counts(region=town, as_of=cutoff),
-        measured=_measured(town, cutoff),
+        measured=measured(town, cutoff),
         own=own,
         units=units,
         villages=counts.get(Level.VILLAGE, 0),
@@ -144,11 +164,13 @@ def gather(town: Region, day: dt.date) -> Sources:
     return sources
 
 
-def _measure_text(counter: Counter[str]) -> str:
+def _measure_text(counter: Counter[str], people: int) -> str:
+    """Say which measures the category's people are under ("已采取定点医院收治8人，另有1人措施尚未登记")."""
     if not counter:
         return "措施尚未登记"
     parts = [f"{_MEASURE_NAMES.get(kind, kind)}{n}人" for kind, n in counter.most_common()]
-    return "已采取" + "、".join(parts)
+    missing = people - sum(counter.values())
+    return "已采取" + "、".join(parts) + (f"，另有{missing}人措施尚未登记" if missing > 0 else "")
 
 
 def situation(s: Sources) -> str:
@@ -170,17 +192,11 @@ def situation(s: Sources) -> str:
         f"目前居家医学观察{f['home_observation']}人、集中医学观察{f['centralized_observation']}人、"
         f"居家健康监测{f['home_monitoring']}人，共计{f['observation_total']}人，其中："
     )
-    cases = [
-        f"{label}{f[key]}{unit}" + (f"，{_measure_text(s.measured[key])}" if f[key] else "")
-        for key, label, unit in _MEASURE_CATEGORIES
-    ]
-    contacts = f["close_contacts"]
-    cases.append(
-        f"与确诊病人有密切接触{contacts}人"
-        + (f"，{_measure_text(s.measured['close_contact'])}" if contacts else "")
-    )
-    if f["asymptomatic"]:
-        cases.append(f"无症状感染者{f['asymptomatic']}例，{_measure_text(s.measured['asymptomatic'])}")
+    cases = []
+    for key, label, unit, category in _CASE_LINES:
+        n = f[key]
+        if n or category != "asymptomatic":  # asymptomatic infections only when there are some
+            cases.append(f"{label}{n}{unit}" + (f"，{_measure_text(s.measured[category], n)}" if n else ""))
     parts.append("；".join(cases) + "；")
     provinces = "、".join(f"{name}{n}人" for name, n in r.by_province[:5])
     parts.append(
@@ -267,7 +283,16 @@ def merged_items(reports: list[tuple[str, str]]) -> list[str]:
                 names[item] = []
             if name and name not in names[item]:
                 names[item].append(name)
-    return [(f"（{'、'.join(names[item])}）" if names[item] else "") + item for item in order]
+    return [_attributed(names[item]) + item for item in order]
+
+
+def _attributed(names: list[str]) -> str:
+    """Name up to three units; more become "（甲村、乙村、丙村等5个村（社区））"."""
+    if not names:
+        return ""
+    if len(names) <= ATTRIBUTED_UNITS:
+        return f"（{'、'.join(names)}）"
+    return f"（{'、'.join(names[:ATTRIBUTED_UNITS])}等{len(names)}个村（社区））"
 
 
 def _narrative(s: Sources, attr: str, empty: str) -> str:

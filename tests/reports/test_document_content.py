@@ -148,3 +148,26 @@ def test_gather_costs_a_fixed_number_of_queries(reported, django_assert_max_num_
 def test_merged_items_keep_order_and_join_names():
     items = merged_items([("", "甲\n1.乙。"), ("东村", "乙；\n丙"), ("西村", "丙\n\n")])
     assert items == ["甲", "（东村）乙", "（东村、西村）丙"]
+
+
+def test_each_person_counts_once_under_their_latest_measure(reported):
+    from epigrid.people.models import Person
+
+    before_cutoff = report_cutoff(DAY) - dt.timedelta(minutes=30)
+    measure_record(
+        actor=reported.town_officer, person=reported.zhang, kind=Measure.Kind.FEVER_CLINIC,
+        decided_at=before_cutoff,
+    )  # fmt: skip
+    wang = Person.objects.get(name="王芳")
+    classification_set(
+        actor=reported.town_officer, person=wang, to=Classification.SUSPECTED, reason="发热",
+        at=before_cutoff,
+    )  # fmt: skip
+    text = daily_report(reported.town, DAY).section("situation").paragraphs[0]
+    assert "疑似2例，已采取发热门诊就诊1人，另有1人措施尚未登记；" in text
+    assert "定点医院" not in text
+
+
+def test_many_units_with_one_item_are_counted_after_three_names():
+    items = merged_items([(name, "口罩不足") for name in ("东村", "西村", "南村", "北村", "中村")])
+    assert items == ["（东村、西村、南村等5个村（社区））口罩不足"]
