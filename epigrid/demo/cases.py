@@ -27,7 +27,7 @@ from epigrid.cases.services import CaseError, classification_set, measure_record
 from epigrid.cases.transitions import ALREADY_CASE
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import User
-from epigrid.monitoring.models import Room
+from epigrid.monitoring.models import Episode, Room
 from epigrid.people.models import Person, TravelRecord
 from epigrid.regions.models import Level, Region
 
@@ -57,7 +57,11 @@ class _Scenario:
         self.actor = actor
         self.town = town
         self.rng = rng
-        self.used: set[int] = set()
+        # People the outbreak demo already has under observation are left alone: their checks run up
+        # to today, which a case diagnosed days ago (its observation closed then) could not have.
+        self.used: set[int] = set(
+            Episode.objects.filter(town_id=town.pk).values_list("person_id", flat=True).distinct()
+        )
         self.measures = 0
         placed = Person.objects.filter(
             town_id=town.pk, household__isnull=False, merged_into__isnull=True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from epigrid.cases.models import Classification
+from epigrid.cases.models import CaseStatus, Classification
 from epigrid.cases.selectors import four_category_counts
 from epigrid.cases.services import classification_set
 from epigrid.people.models import Person
@@ -54,7 +54,7 @@ def test_imported_follows_the_outbreak_journey(world, policy):
     assert li.imported and not zhang.imported
 
 
-def test_a_merged_record_is_not_counted(world, policy):
+def test_a_merged_record_is_counted_once_as_the_record_kept(world, policy):
     from epigrid.lists.merge import person_merge
     from epigrid.people.services import person_register_unplaced
 
@@ -64,7 +64,10 @@ def test_a_merged_record_is_not_counted(world, policy):
     _classify(world, twin, C.SUSPECTED)
     assert four_category_counts(world.district).suspected == 1
     person_merge(actor=world.hq, kept=world.zhang, absorbed=twin)
-    assert four_category_counts(world.district).suspected == 0
+    # The classification moved to the record kept: one real person, counted once, where they live.
+    assert four_category_counts(world.district).suspected == 1
+    assert four_category_counts(world.grid_a).suspected == 1
+    assert CaseStatus.objects.get(classification=C.SUSPECTED).person_id == world.zhang.pk
 
 
 def test_measured_counts_the_people_of_each_category_with_a_measure(world, policy):
