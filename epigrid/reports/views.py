@@ -26,6 +26,7 @@ from epigrid.reports.indicators import indicator_table, indicator_values, report
 from epigrid.reports.models import MEASURE_KINDS, MEASURE_UNITS
 from epigrid.reports.presenters import (
     TABLE_KEYS,
+    completeness_cells,
     figure_groups,
     measure_lines,
     percent,
@@ -248,13 +249,22 @@ def completeness_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         error = _("一次最多查看%(n)d天，已从开始日期截取。") % {"n": MAX_PERIOD_DAYS}
         end = start + dt.timedelta(days=MAX_PERIOD_DAYS - 1)
     table = completeness(region, start, end)
+    detail_base = reverse("reports:detail", args=[0]).removesuffix("0/")
     context = {
         "region": region,
         "ancestors": _crumbs(region, request),
         "table": table,
         "start": start,
         "end": end,
-        "rows": [(row, percent(row.completeness), percent(row.timeliness)) for row in table.rows],
+        "rows": [
+            (
+                row,
+                completeness_cells(row.cells, detail_base),
+                percent(row.completeness),
+                percent(row.timeliness),
+            )
+            for row in table.rows
+        ],
         "total_completeness": percent(table.completeness),
         "total_timeliness": percent(table.timeliness),
         "drill": region.level == Level.DISTRICT,
