@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from epigrid.cases.models import Measure
 from epigrid.cases.transitions import FOUR_CATEGORIES
+from epigrid.core.clock import now
 from epigrid.lists.counts import ReturneeCounts, returnee_counts
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import subtree_q
@@ -90,6 +91,7 @@ class Sources:
     units: list[UnitReport]
     villages: int
     grids: int
+    closed: bool  # the cut-off has passed: the day's figures are final
     measures: Counter[str] = field(default_factory=Counter)
 
 
@@ -156,6 +158,7 @@ def gather(town: Region, day: dt.date) -> Sources:
         units=units,
         villages=counts.get(Level.VILLAGE, 0),
         grids=counts.get(Level.GRID, 0),
+        closed=now() >= cutoff,
     )
     for report in ([own] if own else []) + units:
         for kind, n in (report.measures or {}).items():
@@ -243,9 +246,10 @@ def measures(s: Sources) -> list[str]:
         "联合派出所、卫生院等单位共同开展防控工作。"
     )
     wechat = f"，建立微信群{m['wechat_groups']}个" if m["wechat_groups"] else ""
+    # Before the cut-off every slot of the day counts as due and most are not done yet: say nothing.
     checks = (
         f"（今日应测体温{f['checks_due_today']}人次，未测{f['checks_missed_today']}人次）"
-        if f["checks_due_today"]
+        if f["checks_due_today"] and s.closed
         else ""
     )
     third = (

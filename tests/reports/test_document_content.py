@@ -171,3 +171,15 @@ def test_each_person_counts_once_under_their_latest_measure(reported):
 def test_many_units_with_one_item_are_counted_after_three_names():
     items = merged_items([(name, "口罩不足") for name in ("东村", "西村", "南村", "北村", "中村")])
     assert items == ["（东村、西村、南村等5个村（社区））口罩不足"]
+
+
+def test_temperature_checks_are_reported_once_the_cutoff_has_passed(morning, world):
+    world.episode_zhang  # under home observation since yesterday  # noqa: B018
+    morning.move_to("2026-11-28 12:00 +0800")
+    assert "今日应测体温" not in daily_report(world.town, DAY).plain_text()
+    morning.move_to("2026-11-28 20:00 +0800")
+    figures = indicator_values(world.town, report_cutoff(DAY), ["checks_due_today", "checks_missed_today"])
+    assert figures["checks_due_today"] > 0
+    text = daily_report(world.town, DAY).section("measures").paragraphs[2]
+    due, missed = figures["checks_due_today"], figures["checks_missed_today"]
+    assert f"（今日应测体温{due}人次，未测{missed}人次）" in text
