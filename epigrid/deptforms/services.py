@@ -232,9 +232,9 @@ def _unit_name(region: Region) -> str:
 
 
 def _sheet(*, actor: User, form: FormTemplate, region: Region, day: dt.date) -> Sheet:
-    cutoff = report_cutoff(day)
-    local = timezone.localtime(cutoff)
     now = timezone.localtime(timezone.now())
+    # Today's report before its cut-off holds what is recorded so far: say so rather than "18:00".
+    local = min(timezone.localtime(report_cutoff(day)), now)
     info = "　　".join(
         [
             _("填报单位：%(unit)s") % {"unit": _unit_name(region)},
