@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today, now
 from epigrid.regions.models import Level, Region
+from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_ancestors, region_roots_for_user
 from epigrid.reports.indicators import indicator_table, indicator_values, report_cutoff
 from epigrid.reports.models import MEASURE_KINDS, MEASURE_UNITS
@@ -34,7 +35,6 @@ from epigrid.reports.presenters import (
 )
 from epigrid.reports.selectors import (
     MAX_PERIOD_DAYS,
-    UNIT_LEVELS,
     completeness,
     current_report,
     region_children,
@@ -107,6 +107,7 @@ def _unit_context(request: ScopedRequest, region: Region, day: dt.date) -> dict[
     figures = indicator_values(region, min(cutoff, moment))
     current = current_report(region, day)
     today = local_today()
+    parent = region.parent
     return {
         "region": region,
         "ancestors": _crumbs(region, request),
@@ -131,7 +132,8 @@ def _unit_context(request: ScopedRequest, region: Region, day: dt.date) -> dict[
         },
         "errors": {},
         "can_submit": may_report(request.user) and day <= today,
-        "parent": region.parent if region.parent and region.level in UNIT_LEVELS else None,
+        # The level the unit reports to, when the user may open it (a village leader may not open the town).
+        "parent": parent if parent is not None and scope_for(request.user).contains(parent) else None,
     }
 
 
@@ -228,7 +230,6 @@ def status_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         "deadline": table.deadlines[day],
         "rows": rows,
         "counts": counts,
-        "own": current_report(region, day) if region.level in UNIT_LEVELS else None,
         "error": error,
     }
     return render(request, "reports/status.html", context, status=400 if error else 200)

@@ -35,7 +35,7 @@ def unit_url(world, day: dt.date = DAY) -> str:
 
 def test_the_unit_page_shows_the_computed_figures_and_the_form(world, evening, django_assert_max_num_queries):
     client = client_for(world.village_leader)
-    with django_assert_max_num_queries(30):
+    with django_assert_max_num_queries(22):
         response = client.get(unit_url(world))
     body = response.content.decode()
     assert response.status_code == 200
@@ -137,7 +137,7 @@ def test_who_has_reported_today_for_the_town_and_the_district(world, django_asse
         unit_report_submit(actor=world.village_leader, region=world.village_a, day=DAY, zero=True)
     with time_machine.travel(f"{DAY.isoformat()} 20:00 +0800", tick=False):
         town = client_for(world.town_officer)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(8):
             response = town.get(reverse("reports:status", args=[world.town.pk]))
         body = response.content.decode()
         assert response.status_code == 200 and "甲村" in body and "按时" in body and "零报告" in body
@@ -154,7 +154,7 @@ def test_completeness_page(world, django_assert_max_num_queries):
     with time_machine.travel(f"{DAY.isoformat()} 23:00 +0800", tick=False):
         client = client_for(world.hq)
         url = reverse("reports:completeness", args=[world.district.pk])
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(7):
             response = client.get(url, {"start": "2020-01-27", "end": "2020-01-28"})
         body = response.content.decode()
         assert response.status_code == 200
@@ -168,7 +168,7 @@ def test_completeness_page(world, django_assert_max_num_queries):
 def test_indicators_page_with_the_children_table(world, django_assert_max_num_queries):
     client = client_for(world.hq)
     url = reverse("reports:indicators", args=[world.district.pk])
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(26):
         response = client.get(url, {"day": timezone.localdate().isoformat(), "hour": "18:00"})
     body = response.content.decode()
     assert response.status_code == 200
@@ -200,3 +200,9 @@ def test_home_sends_each_level_to_its_page(world):
     )
     grid = client_for(world.grid_worker_a).get(reverse("reports:home"))
     assert grid.status_code == 200 and "甲村第1网格" in grid.content.decode()
+
+
+def test_the_link_to_the_level_above_only_for_who_may_open_it(world, evening):
+    town_status = reverse("reports:status", args=[world.town.pk])
+    assert town_status not in client_for(world.village_leader).get(unit_url(world)).content.decode()
+    assert town_status in client_for(world.town_officer).get(unit_url(world)).content.decode()
