@@ -43,6 +43,10 @@ DATE_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+# How a row of each source reaches its person.
+_PERSON_PREFIX = {RowSource.PERSON: "", RowSource.CONTACT: "contact__"}
+
+
 @dataclass(frozen=True)
 class Masking:
     """Which identifiers an export shows in full: both the form and the role must need them."""
@@ -91,7 +95,10 @@ def _date_q(form: FormTemplate, day: dt.date) -> Q:
     if key not in DATE_FIELDS:
         return Q()
     lookups = DATE_FIELDS[key]
-    lookup = lookups.get(form.row_source) or lookups.get("*")
+    lookup = lookups.get(form.row_source)
+    if lookup is None and "*" in lookups:
+        # The shared lookup starts from a row's person: the person itself, or a contact's contact.
+        lookup = lookups["*"].replace("person__", _PERSON_PREFIX.get(form.row_source, "person__"), 1)
     if lookup is None:
         return Q()
     days = int(form.filters.get("days") or 0)
@@ -136,7 +143,7 @@ def _base(form: FormTemplate, region: Region, day: dt.date, cutoff: dt.datetime)
     else:
         qs = Person.objects.filter(_chain(region), created_at__lte=cutoff)
         related = [r.removeprefix("person__") for r in related if r != "person"]
-    person = "contact__" if source == RowSource.CONTACT else "" if source == RowSource.PERSON else "person__"
+    person = _PERSON_PREFIX.get(source, "person__")
     qs = qs.filter(**{f"{person}merged_into__isnull": True})
     if filters.get("classification") and source != RowSource.CONTACT:
         field = "classification" if source == RowSource.CASE else f"{person}case_status__classification"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -46,11 +47,10 @@ def form_list(request: ScopedRequest) -> HttpResponse:
 
 
 def _region_choices(request: ScopedRequest) -> list[Region]:
-    return list(
-        regions_for_user(user=request.user)
-        .filter(level__lte=Level.VILLAGE)
-        .order_by("path")[:REGION_CHOICES_MAX]
-    )
+    """Offer the user's own regions and everything down to villages (a grid worker gets their grid)."""
+    roots = [root.pk for root in region_roots_for_user(user=request.user)]
+    regions = regions_for_user(user=request.user).filter(Q(level__lte=Level.VILLAGE) | Q(pk__in=roots))
+    return list(regions.order_by("path")[:REGION_CHOICES_MAX])
 
 
 def _region_and_day(request: ScopedRequest) -> tuple[Region | None, dt.date, str]:

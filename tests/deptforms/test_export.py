@@ -181,3 +181,38 @@ def test_the_sheet_is_laid_out_for_printing(world, records):
     }
     assert widths["车次/航班/车牌"] >= 14
     assert widths["身份证号"] >= 20
+
+
+def test_a_date_range_filter_keeps_the_returns_of_the_last_days_for_every_row_source(world, records):
+    old = f.person(world.hh_a2, "老返乡")
+    TravelRecord.objects.create(
+        person=old,
+        origin="武汉",
+        from_outbreak_area=True,
+        arrived_on=timezone.localdate() - dt.timedelta(days=30),
+    )
+    for source in ("journey", "person"):
+        form_define(
+            actor=world.hq,
+            region=world.district,
+            data=FormInput(
+                name=f"recent-{source}", title="近14天返乡", kind="people", row_source=source,
+                columns=["name", "arrived_on"],
+                filters={"outbreak": True, "date_field": "arrived_on", "days": 14},
+            ),
+        )  # fmt: skip
+        ws, result = export(world.town_officer, f"recent-{source}", world.town)
+        names = [row[1] for row in table(ws)[header_index(ws) :]]
+        assert names == ["张伟"], source
+        assert result.rows == 1
+
+
+def test_a_grid_worker_previews_their_own_grid(world, records):
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.grid_worker_a)
+    body = client.get(reverse("deptforms:detail", args=["home-monitoring"])).content.decode()
+    assert f'<option value="{world.grid_a.pk}" selected>' in body
+    assert "张伟" in body
