@@ -3,10 +3,11 @@
 Seed report 1 writes "截止1月28日18:00": every figure here is what the records said at the cut-off
 (``report_cutoff``) for a region's subtree — a classification changed later is read from its history,
 an episode released later still counts as open, a journey or a list received later is left out.
-"Today" figures (new, released, checks) cover the report day: after the previous day's cut-off up to
-this one. Rows are grouped on the chain column of the region's level (``village_id`` …), so a figure
-costs one grouped query whatever the region's size, and a town's table of its villages
-(``indicator_table``) costs the same queries as one village. Merged records are left out everywhere.
+"Today" figures (new, released) cover the report period: after the last cut-off before this one up
+to it; the checks are those of the cut-off's day. Rows are grouped on the chain column of the
+region's level (``village_id`` …), so a figure costs one grouped query whatever the region's size,
+and a town's table of its villages (``indicator_table``) costs the same queries as one village.
+Merged records are left out everywhere.
 """
 
 from __future__ import annotations
@@ -139,8 +140,14 @@ def report_day(cutoff: dt.datetime) -> dt.date:
 
 
 def _window(cutoff: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """Return the report day that ends at ``cutoff``: after the previous day's cut-off, up to this one."""
-    return cutoff - dt.timedelta(days=1), cutoff
+    """Return the report period that ends at ``cutoff``: after the last cut-off before it, up to it.
+
+    At a day's cut-off that is the previous day's; asked at 10:00, it is since yesterday's 18:00.
+    """
+    previous = report_cutoff(report_day(cutoff))
+    if previous >= cutoff:
+        previous = report_cutoff(report_day(cutoff) - dt.timedelta(days=1))
+    return previous, cutoff
 
 
 class _Figures:

@@ -229,3 +229,12 @@ def test_every_indicator_has_a_chinese_label_a_unit_and_a_group():
         assert indicator.unit in ("人", "例", "户", "批", "人次")
         assert indicator.group in GROUP_LABELS
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(indicator.label))
+
+
+def test_today_runs_from_the_last_cutoff(scene):
+    # Asked at 10:00 the next day: since 28 January 18:00, so the day's new observations are not counted.
+    with time_machine.travel(at(DAY + dt.timedelta(days=1), "10:00"), tick=False):
+        values = indicator_values(
+            scene.district, timezone.now(), ["new_observation_today", "home_observation"]
+        )
+    assert values == {"new_observation_today": 0, "home_observation": 1}
