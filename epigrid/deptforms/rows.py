@@ -44,7 +44,7 @@ DATE_FIELDS: dict[str, dict[str, str]] = {
 
 
 # How a row of each source reaches its person.
-_PERSON_PREFIX = {RowSource.PERSON: "", RowSource.CONTACT: "contact__"}
+_PERSON_PREFIX: dict[str, str] = {RowSource.PERSON: "", RowSource.CONTACT: "contact__"}
 
 
 @dataclass(frozen=True)
