@@ -7,6 +7,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.models import User
+from epigrid.core.roles import Role
+
+_TOWN_READERS = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.ADMIN})
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -24,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
     nav.append((reverse("reports:home"), _("日报告")))
+    if user.role in _TOWN_READERS:  # the work report is a town's: roles whose regions hold towns
+        nav.append((reverse("reports:document:home"), _("工作报告")))
     nav.append((reverse("deptforms:list"), _("部门表格")))
     if caps.manage_staff:
         nav.append((reverse("staff:list"), _("账号")))

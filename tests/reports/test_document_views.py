@@ -219,3 +219,11 @@ def test_writes_take_post_only_and_say_so_after_the_scope_check(world, day):
         assert client.get(_url(name, world.town, day)).status_code == 405
         assert _client(world.outsider).get(_url(name, world.town, day)).status_code == 404
     assert not ReportDraft.objects.exists()
+
+
+def test_navigation_offers_the_work_report_to_roles_whose_regions_hold_towns(world):
+    link = f'href="{reverse("reports:document:home")}"'
+    expected = {"town_officer": True, "hq": True, "department": True, "village_leader": False}
+    for persona, shown in expected.items():
+        body = _client(world.personas()[persona]).get(reverse("reports:document:home")).content.decode()
+        assert (link in body) is shown, persona
