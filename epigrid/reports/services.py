@@ -124,8 +124,12 @@ def unit_report_submit(
     problems: str = "",
     suggestions: str = "",
     moment: dt.datetime | None = None,
+    figures: Mapping[str, int] | None = None,
 ) -> Submission:
     """Submit ``region``'s report of ``day``; a revision if one exists, nothing if it is the same.
+
+    ``figures``: the unit's indicators already computed for this moment by a bulk loader (the demo
+    computes a whole level's in one ``indicator_table`` pass); computed here when None.
 
     Raises Http404 for a region outside the actor's scope, ``ReportForbidden`` for a role that does not
     report, ``ReportInvalid`` with every field's problem at once.
@@ -151,11 +155,11 @@ def unit_report_submit(
     if errors:
         raise ReportInvalid(errors)
     try:
-        return _write(actor, region, day, zero, counts, problems, suggestions, moment)
+        return _write(actor, region, day, zero, counts, problems, suggestions, moment, figures)
     except IntegrityError:
         # Another request wrote this unit's report between our read and our insert: if it carried the
         # same content it is ours (a double submit racing itself); otherwise revise on top of it.
-        return _write(actor, region, day, zero, counts, problems, suggestions, moment)
+        return _write(actor, region, day, zero, counts, problems, suggestions, moment, figures)
 
 
 def _write(
@@ -167,6 +171,7 @@ def _write(
     problems: str,
     suggestions: str,
     moment: dt.datetime,
+    figures: Mapping[str, int] | None,
 ) -> Submission:
     with transaction.atomic():
         current = (
@@ -176,7 +181,8 @@ def _write(
         )
         if current is not None and _same(current, zero, measures, problems, suggestions):
             return Submission(current, created=False)
-        figures = indicator_values(region, _figures_moment(day, moment))
+        if figures is None:
+            figures = indicator_values(region, _figures_moment(day, moment))
         late = current.late if current is not None else moment > report_deadline(day)
         if current is not None:
             # Retire the current row first (it points at itself for an instant, as health checks do):
@@ -191,7 +197,7 @@ def _write(
             region=region,
             day=day,
             zero=zero,
-            figures=figures,
+            figures=dict(figures),
             measures=measures,
             problems=problems,
             suggestions=suggestions,
