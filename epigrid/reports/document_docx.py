@@ -17,6 +17,7 @@ or LibreOffice substitute what the machine has. Latin letters and digits use Tim
 from __future__ import annotations
 
 import io
+import re
 from decimal import ROUND_FLOOR, Decimal
 
 from docx import Document
@@ -36,6 +37,7 @@ MARGIN_TOP_MM, MARGIN_BOTTOM_MM, MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 37, 35, 28, 2
 LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
 
 TITLE_FONT, TITLE_PT = "方正小标宋简体", 22  # 2号
+TITLE_CHARS = 20  # 2号 characters in the 156 mm line
 BODY_FONT, BODY_PT = "仿宋_GB2312", 16  # 3号
 H1_FONT, H2_FONT = "黑体", "楷体_GB2312"
 PAGE_NUMBER_FONT, PAGE_NUMBER_PT = "宋体", 14  # 4号
@@ -220,6 +222,38 @@ def signature_indents(signature: str, date: str) -> tuple[int, int]:
     return round(day + 4 - sig), 2
 
 
+# Where a title may break: between words of the report titles EpiGrid writes ("……关于", "新冠肺炎 |
+# 疫情防控工作", "工作 | 进展情况", "| 的报告").
+_TITLE_BREAKS = (
+    re.compile(r"关于"),
+    re.compile(r"(?=疫情防控)"),
+    re.compile(r"(?=进展情况)"),
+    re.compile(r"(?=的报告)"),
+)
+
+
+def title_lines(title: str) -> list[str]:
+    """Break a long title where the words allow, the lines as even as possible (GB/T 9704 7.2.3).
+
+    "回行时，要做到词意完整，排列对称": of the break points that leave both lines within the 2号 line
+    (20 characters), the most even one wins; a title with none is left to the word processor.
+    """
+    if display_width(title) <= TITLE_CHARS:
+        return [title]
+    best: tuple[float, int] | None = None
+    for pattern in _TITLE_BREAKS:
+        for match in pattern.finditer(title):
+            at = match.end()
+            first, second = display_width(title[:at]), display_width(title[at:])
+            if 0 < at < len(title) and max(first, second) <= TITLE_CHARS:
+                score = abs(first - second)
+                if best is None or score < best[0]:
+                    best = (score, at)
+    if best is None:
+        return [title]
+    return [title[: best[1]], title[best[1] :]]
+
+
 def _page_number_footer(footer: object, *, odd: bool) -> None:
     """Write "— N —" with a PAGE field, 4号 宋体, one character in from the right (odd) or left (even)."""
     paragraph: Paragraph = footer.paragraphs[0]  # type: ignore[attr-defined]
@@ -265,7 +299,10 @@ def write_docx(report: ReportDocument) -> bytes:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _indent(title)
-    _run(title, report.title, TITLE_FONT, TITLE_PT, condensed=False)
+    for n, line in enumerate(title_lines(report.title)):
+        if n:
+            title.add_run().add_break()
+        _run(title, line, TITLE_FONT, TITLE_PT, condensed=False)
     _paragraph(document, first_line_chars=0)  # one empty line under the title
     addressee = _paragraph(document, first_line_chars=0)  # 主送机关 starts at the margin (7.3.2)
     _run(addressee, report.addressee, BODY_FONT, BODY_PT)

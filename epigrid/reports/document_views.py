@@ -17,7 +17,7 @@ from epigrid.core.clock import local_today, now
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_ancestors, region_roots_for_user, regions_for_user
 from epigrid.reports.document import SECTION_HEADINGS
-from epigrid.reports.document_docx import write_docx
+from epigrid.reports.document_docx import title_lines, write_docx
 from epigrid.reports.document_drafts import (
     FUTURE,
     DocumentError,
@@ -70,6 +70,7 @@ def _context(
         "state": state,
         "report": report,
         "blocks": report.blocks(),
+        "title_lines": title_lines(report.title),
         "editable": editable,
         "fields": {
             name: typed.get(name, getattr(report, name)) for name in ("title", "addressee", "signature")

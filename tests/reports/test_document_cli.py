@@ -37,7 +37,7 @@ def test_docx(world, day, tmp_path, capsys):
         "daily", "--region", world.town.code, "--date", day.isoformat(), "--format", "docx", "--out", str(out)
     )
     doc = Document(io.BytesIO(out.read_bytes()))
-    assert doc.paragraphs[0].text == f"甲镇关于{day.month}月{day.day}日新冠肺炎疫情防控工作进展情况的报告"
+    assert doc.paragraphs[0].text == f"甲镇关于{day.month}月{day.day}日新冠肺炎\n疫情防控工作进展情况的报告"
     assert "一、防疫情况" in [p.text for p in doc.paragraphs]
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"{out}: 甲镇 {day.isoformat()} (docx, ") and line.endswith(

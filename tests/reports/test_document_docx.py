@@ -177,3 +177,18 @@ def test_properties_name_the_report():
     doc = Document(io.BytesIO(write_docx(_report(title="乙街道关于1月8日的报告"))))
     assert doc.core_properties.title == "乙街道关于1月8日的报告"
     assert doc.core_properties.language == "zh-CN"
+
+
+def test_a_long_title_breaks_between_words_into_even_lines(doc):
+    from epigrid.reports.document_docx import title_lines
+
+    assert title_lines("红柳镇关于11月28日新冠肺炎疫情防控工作进展情况的报告") == [
+        "红柳镇关于11月28日新冠肺炎",
+        "疫情防控工作进展情况的报告",
+    ]
+    assert title_lines("甲镇关于工作进展情况的报告") == ["甲镇关于工作进展情况的报告"]  # fits one line
+    unbreakable = "一二三四五六七八九十" * 3
+    assert title_lines(unbreakable) == [unbreakable]  # no word boundary known: Word wraps it
+    title = doc.paragraphs[0]
+    assert [r.text for r in title.runs] == ["甲镇关于11月28日新冠肺炎", "\n", "疫情防控工作进展情况的报告"]
+    assert title.runs[1]._r.find(qn("w:br")) is not None

@@ -129,6 +129,11 @@ def test_pages_are_a4(rendered):
     assert int(re.search(r"Pages:\s+(\d+)", info)[1]) >= 2
 
 
+def test_the_title_breaks_between_words(rendered):
+    lines = [line[3] for line in _lines(rendered / "report.pdf", 1)]
+    assert lines[:2] == ["甲镇关于11月28日新冠肺炎", "疫情防控工作进展情况的报告"]
+
+
 def test_text_is_there_in_order(rendered):
     text = subprocess.run(
         ["pdftotext", str(rendered / "report.pdf"), "-"], check=True, capture_output=True, text=True

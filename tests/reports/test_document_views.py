@@ -52,7 +52,8 @@ def test_town_officer_sees_the_report_and_its_editor(world, day, django_assert_m
         response = client.get(_url("page", world.town, day))
     body = response.content.decode()
     assert response.status_code == 200
-    assert f"甲镇关于{day.month}月{day.day}日新冠肺炎疫情防控工作进展情况的报告" in body
+    assert f"甲镇关于{day.month}月{day.day}日新冠肺炎疫情防控工作进展情况的报告" in body  # the editor's field
+    assert "新冠肺炎<br>疫情防控工作进展情况的报告</h2>" in body  # broken where the .docx breaks it
     assert "一是（甲村）口罩不足。" in body and "印制发放宣传彩页20份" in body
     assert '<span class="lead">一、防疫情况</span>' in body
     assert 'name="problems"' in body and "签发" in body

@@ -14,7 +14,7 @@ from django.utils import translation
 from epigrid.core.clock import local_today
 from epigrid.regions.models import Level, Region
 from epigrid.reports.document import ReportDocument
-from epigrid.reports.document_docx import write_docx
+from epigrid.reports.document_docx import title_lines, write_docx
 from epigrid.reports.document_drafts import document_state, report_export_log
 
 FORMATS = ("docx", "html")
@@ -44,7 +44,7 @@ class Command(BaseCommand):
         if fmt == "docx":
             content = write_docx(state.report)
         else:
-            content = self._html(state.report, town).encode("utf-8")
+            content = self._html(state.report).encode("utf-8")
         out.write_bytes(content)
         report_export_log(actor=None, town=town, day=day, fmt=fmt, state=state)
         kind = "issued" if state.issued else "draft" if state.draft else "generated from the records"
@@ -69,12 +69,17 @@ class Command(BaseCommand):
             raise CommandError(f"--date {value} is in the future: a report is written for today or earlier")
         return day
 
-    def _html(self, report: ReportDocument, town: Region) -> str:
+    def _html(self, report: ReportDocument) -> str:
         """Render a standalone page (the preview's style inlined: the file is read without the server)."""
         css_path = finders.find("reports/document.css")
         css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
         with translation.override("zh-hans"):
             return render_to_string(
                 "reports/document_file.html",
-                {"report": report, "blocks": report.blocks(), "css": css, "town": town},
+                {
+                    "report": report,
+                    "blocks": report.blocks(),
+                    "title_lines": title_lines(report.title),
+                    "css": css,
+                },
             )
