@@ -3,6 +3,7 @@
     uv run python benchmarks/region_pages.py --db sqlite --size city
     uv run python benchmarks/region_pages.py --db postgres --size city
     uv run python benchmarks/region_pages.py --db both --size city --reuse   # skip the build
+    uv run python benchmarks/region_pages.py --db both --size city --reuse --cases  # with the four categories
 
 Requests go over HTTP on 127.0.0.1 to `epigrid serve` (granian, 2 workers), logged in as the district
 HQ (the widest scope). Results go to benchmarks/results/region-pages-<db>-<size>.json and stdout.
@@ -109,14 +110,29 @@ def concurrent_pass(base: str, paths: dict[str, list[str]], clients: int) -> dic
     return {**row, "requests_per_second": round(len(samples) / elapsed, 1)}
 
 
+def top_up_cases() -> dict[str, object]:
+    """Give the region pages cases to count: 5,000 cases and 20,000 contacts, as benchmarks/chains.py
+    writes them, once per database."""
+    from chains import fill
+
+    from epigrid.cases.models import CaseStatus
+
+    existing = CaseStatus.objects.count()
+    if existing >= 25_000:  # topped up before (the demo's own few dozen cases do not count)
+        return {"case_rows": existing, "added": False}
+    return {**fill(), "added": True}
+
+
 def run(
-    db: str, size: str, *, reuse: bool, rounds: int, per_kind: int, concurrency: int = 1
+    db: str, size: str, *, reuse: bool, rounds: int, per_kind: int, concurrency: int = 1, cases: bool = False
 ) -> dict[str, object]:
     env = env_for(db, size)
     result: dict[str, object] = {"db": db, "size": size, "rounds": rounds}
     if not reuse:
         result.update(build(db, size, env))
     paths = sample_paths(env, per_kind)
+    if cases:
+        result["cases"] = top_up_cases()
     server = subprocess.Popen(
         [sys.executable, "-m", "epigrid.cli", "serve"], env={**env, "EPIGRID_WEB_WORKERS": "2"}
     )
@@ -159,6 +175,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-kind", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=8, help="clients in the concurrent pass (1: skip)")
+    parser.add_argument(
+        "--cases", action="store_true", help="first add 5,000 cases and 20,000 contacts (once per database)"
+    )
     args = parser.parse_args()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     for db in dbs:
@@ -179,6 +198,7 @@ def main() -> None:
                     "--concurrency",
                     str(args.concurrency),
                     *(["--reuse"] if args.reuse else []),
+                    *(["--cases"] if args.cases else []),
                 ],
                 check=True,
             )
@@ -190,6 +210,7 @@ def main() -> None:
             rounds=args.rounds,
             per_kind=args.per_kind,
             concurrency=args.concurrency,
+            cases=args.cases,
         )
         print(f"\n{db} / {args.size}: {result.get('load_demo', '(reused)')}")
         print(f"{'page':<20} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
