@@ -99,6 +99,8 @@ def _validate(report: ReportDocument, sections: dict[str, str]) -> None:
 
 
 def _locked_draft(town: Region, day: dt.date) -> ReportDraft | None:
+    """Return the day's draft under the town's row lock (two first saves cannot both create one)."""
+    Region.objects.select_for_update().filter(pk=town.pk).first()
     draft = ReportDraft.objects.select_for_update().filter(region=town, day=day).first()
     if draft is not None and draft.issued:
         raise DocumentError({"__all__": str(LOCKED)})
