@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import batched
+from itertools import batched, chain, islice
 from typing import Any
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -154,9 +154,28 @@ def _base(form: FormTemplate, region: Region, day: dt.date, cutoff: dt.datetime)
     qs = qs.filter(dated)
     if "travels__" in str(dated) or "episodes__" in str(dated):
         qs = qs.distinct()  # a person with two journeys in the range is still one row
+    return qs.select_related(*related).order_by("pk")
+
+
+def _unit_queries(form: FormTemplate, region: Region, qs: QuerySet[Any]) -> Iterator[QuerySet[Any]]:
+    """Split a grouped form's query by unit, in code order, then the rows placed in no unit.
+
+    One indexed query per unit instead of one ORDER BY over the joined region codes: sorting a
+    district's million wide rows held 1.3 GB in SQLite's in-memory temp store.
+    """
     level = GROUP_LEVEL.get(Grouping(form.grouping))
-    order = [f"{person}{LEVEL_FIELD[level].removesuffix('_id')}__code"] if level else []
-    return qs.select_related(*related).order_by(*order, "pk")
+    if level is None or region.level >= level:
+        yield qs
+        return
+    column = f"{_PERSON_PREFIX.get(form.row_source, 'person__')}{LEVEL_FIELD[level]}"
+    units = list(
+        Region.objects.filter(subtree_q(region.path), level=level)
+        .order_by("code")
+        .values_list("pk", flat=True)
+    )
+    for unit in units:
+        yield qs.filter(**{column: unit})
+    yield qs.exclude(**{f"{column}__in": units})  # NULL included: people not placed that far
 
 
 def _person_of(row: Model, source: str) -> Person:
@@ -269,8 +288,12 @@ def people_rows(
         return  # no checkpoint records exist yet: the log exports as an empty register
     columns = [CATALOGUE[c["key"]] for c in form.columns if c["key"] in CATALOGUE]
     needs = _groups(columns)
-    qs = _base(form, region, day, cutoff)
-    stream: Iterable[Any] = qs[:limit] if limit is not None else qs.iterator(chunk_size=CHUNK)
+    queries = _unit_queries(form, region, _base(form, region, day, cutoff))
+    stream: Iterable[Any]
+    if limit is None:
+        stream = chain.from_iterable(q.iterator(chunk_size=CHUNK) for q in queries)
+    else:  # a preview: each unit's query reads at most what is still missing, and reading stops there
+        stream = islice(chain.from_iterable(q[:limit] for q in queries), limit)
     for chunk in batched(stream, CHUNK):
         records = list(chunk)
         for record, data in zip(

@@ -216,3 +216,17 @@ def test_a_grid_worker_previews_their_own_grid(world, records):
     body = client.get(reverse("deptforms:detail", args=["home-monitoring"])).content.decode()
     assert f'<option value="{world.grid_a.pk}" selected>' in body
     assert "张伟" in body
+
+
+def test_grouped_rows_follow_the_unit_codes_and_people_not_placed_that_far_come_last(world, records):
+    from epigrid.people.services import person_register_unplaced
+
+    TravelRecord.objects.create(person=world.li, origin="武汉", from_outbreak_area=True)
+    unplaced = person_register_unplaced(
+        actor=None, region=world.town, name="待落户", source=Person.Source.SENT_DOWN
+    )
+    TravelRecord.objects.create(person=unplaced, origin="武汉", from_outbreak_area=True)
+    ws, result = export(world.hq, "returnee-register", world.district)
+    body = [row[:2] for row in table(ws)[header_index(ws) :]]
+    assert body == [["乙社区", None], [1, "李娜"], ["甲村", None], [2, "张伟"], ["—", None], [3, "待落户"]]
+    assert result.rows == 3
