@@ -48,6 +48,31 @@ def epigrid(args: list[str], env: dict[str, str], **kwargs: object) -> subproces
     )
 
 
+def pg_name(name: str) -> str:
+    """The PostgreSQL database of a benchmark's own data set ("roster-city" -> epigrid_bench_roster_city)."""
+    return "epigrid_bench_" + name.replace("-", "_")
+
+
+def own_env(db: str, size: str, name: str, *, port: int = 8765) -> dict[str, str]:
+    """``env_for`` a demo size, but in a data directory / database of the benchmark's own (``name``)."""
+    env = env_for(db, size, port=port)
+    env["EPIGRID_DATA_DIR"] = str(DATA / f"{db}-{name}")
+    if db == "postgres":
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{pg_name(name)}"
+    return env
+
+
+def empty_database(db: str, name: str) -> None:
+    """Start a benchmark's own data set afresh: a new PostgreSQL database, or no SQLite file."""
+    if db == "postgres":
+        ensure_pg_database(pg_name(name))
+        return
+    target = DATA / f"{db}-{name}"
+    target.mkdir(parents=True, exist_ok=True)
+    for file in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
+        (target / file).unlink(missing_ok=True)
+
+
 def ensure_pg_database(name: str) -> None:
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 
-from _harness import DATA, Session, Timing, ensure_pg_database, env_for, epigrid, save, time_get, wait_for
+from _harness import Session, Timing, empty_database, epigrid, own_env, save, time_get, wait_for
 
 CASES = 5_000
 CONTACTS = 20_000
@@ -43,21 +43,11 @@ START = dt.date(2020, 1, 1)
 
 
 def chains_env(db: str) -> dict[str, str]:
-    env = env_for(db, "district", port=PORT + (db == "postgres"))
-    env["EPIGRID_DATA_DIR"] = str(DATA / f"{db}-{NAME}")
-    if db == "postgres":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/epigrid_bench_{NAME}"
-    return env
+    return own_env(db, "district", NAME, port=PORT + (db == "postgres"))
 
 
 def build(db: str, env: dict[str, str]) -> dict[str, object]:
-    if db == "postgres":
-        ensure_pg_database(f"epigrid_bench_{NAME}")
-    else:
-        target = DATA / f"{db}-{NAME}"
-        target.mkdir(parents=True, exist_ok=True)
-        for name in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
-            (target / name).unlink(missing_ok=True)
+    empty_database(db, NAME)
     start = time.monotonic()
     epigrid(["migrate", "-v0"], env)
     out = epigrid(["load_demo", "--size", "district", "--yes"], env).stdout.strip()

@@ -19,11 +19,10 @@ import sys
 import time
 
 from _harness import (
-    DATA,
     Session,
     Timing,
     descendants,
-    ensure_pg_database,
+    empty_database,
     env_for,
     epigrid,
     rss_mb,
@@ -34,12 +33,7 @@ from _harness import (
 
 
 def build(db: str, size: str, env: dict[str, str]) -> dict[str, object]:
-    if db == "postgres":
-        ensure_pg_database(f"epigrid_bench_{size}")
-    else:
-        target = DATA / f"{db}-{size}"
-        for name in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
-            (target / name).unlink(missing_ok=True)
+    empty_database(db, size)
     start = time.monotonic()
     epigrid(["migrate", "-v0"], env)
     out = epigrid(["load_demo", "--size", size, "--yes"], env).stdout.strip()

@@ -33,10 +33,9 @@ import subprocess
 import sys
 import time
 
-from _harness import DATA, ensure_pg_database, env_for, epigrid, save
+from _harness import empty_database, epigrid, own_env, save
 
 NAME = "report-document"
-PG_NAME = "epigrid_bench_report_document"
 
 PROBLEMS = [
     "防护用品严重匮乏，口罩仅够两天使用",
@@ -56,22 +55,13 @@ SUGGESTIONS = [
 
 
 def bench_env(db: str) -> dict[str, str]:
-    env = env_for(db, "district")
-    env["EPIGRID_DATA_DIR"] = str(DATA / f"{db}-{NAME}")
+    env = own_env(db, "district", NAME)
     env["EPIGRID_ALLOWED_HOSTS"] = "localhost,127.0.0.1,testserver"
-    if db == "postgres":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
     return env
 
 
 def build(db: str, env: dict[str, str]) -> dict[str, object]:
-    if db == "postgres":
-        ensure_pg_database(PG_NAME)
-    else:
-        target = DATA / f"{db}-{NAME}"
-        target.mkdir(parents=True, exist_ok=True)
-        for name in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
-            (target / name).unlink(missing_ok=True)
+    empty_database(db, NAME)
     start = time.monotonic()
     out = epigrid(["demo", "--size", "district", "--no-server"], env, timeout=3600).stdout
     lines = [line.strip() for line in out.splitlines() if line.strip()]

@@ -31,21 +31,28 @@ import subprocess
 import sys
 import time
 
-from _harness import DATA, Session, Timing, env_for, epigrid, save, time_get, wait_for
+from _harness import (
+    DATA,
+    Session,
+    Timing,
+    empty_database,
+    epigrid,
+    own_env,
+    pg_name,
+    save,
+    time_get,
+    wait_for,
+)
 
 NAME = "reports-city"
-PG_NAME = "epigrid_bench_reports_city"
+PG_NAME = pg_name(NAME)
 PORT = 8771
 DAYS = 30
 REPEAT = 10  # pages there is one of (the district's) are asked this many times a round
 
 
 def bench_env(db: str) -> dict[str, str]:
-    env = env_for(db, "city", port=PORT + (db == "postgres"))
-    env["EPIGRID_DATA_DIR"] = str(DATA / f"{db}-{NAME}")
-    if db == "postgres":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
-    return env
+    return own_env(db, "city", NAME, port=PORT + (db == "postgres"))
 
 
 def copy_city(db: str, env: dict[str, str]) -> dict[str, object]:
@@ -57,10 +64,8 @@ def copy_city(db: str, env: dict[str, str]) -> dict[str, object]:
             raise SystemExit(
                 "no city demo: run `uv run python benchmarks/region_pages.py --db sqlite --size city`"
             )
+        empty_database("sqlite", NAME)
         target_dir = DATA / f"sqlite-{NAME}"
-        target_dir.mkdir(parents=True, exist_ok=True)
-        for name in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
-            (target_dir / name).unlink(missing_ok=True)
         with sqlite3.connect(source) as src, sqlite3.connect(target_dir / "epigrid.sqlite3") as dst:
             src.backup(dst)
         secret = DATA / "sqlite-city" / "demo-secret-key"

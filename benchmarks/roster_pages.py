@@ -26,12 +26,11 @@ import sys
 import time
 
 from _harness import (
-    DATA,
     Session,
     Timing,
-    ensure_pg_database,
-    env_for,
+    empty_database,
     epigrid,
+    own_env,
     save,
     time_get,
     wait_for,
@@ -48,21 +47,11 @@ SINGLE_REPEAT = 5
 
 def roster_env(db: str) -> dict[str, str]:
     """The city demo's environment, in a data directory / database of its own (not region_pages')."""
-    env = env_for(db, "city", port=PORT + (db == "postgres"))
-    env["EPIGRID_DATA_DIR"] = str(DATA / f"{db}-{NAME}")
-    if db == "postgres":
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/epigrid_bench_{NAME.replace('-', '_')}"
-    return env
+    return own_env(db, "city", NAME, port=PORT + (db == "postgres"))
 
 
 def build(db: str, env: dict[str, str]) -> dict[str, object]:
-    if db == "postgres":
-        ensure_pg_database(f"epigrid_bench_{NAME.replace('-', '_')}")
-    else:
-        target = DATA / f"{db}-{NAME}"
-        target.mkdir(parents=True, exist_ok=True)
-        for name in ("epigrid.sqlite3", "epigrid.sqlite3-wal", "epigrid.sqlite3-shm"):
-            (target / name).unlink(missing_ok=True)
+    empty_database(db, NAME)
     start = time.monotonic()
     epigrid(["migrate", "-v0"], env)
     out = epigrid(["load_demo", "--size", "city", "--yes"], env).stdout.strip()
