@@ -167,7 +167,7 @@ def check_record(
         Episode.objects.select_for_update().filter(pk=episode.pk).values_list("pk", flat=True).first()
         [(check, replaced)] = checks_write([values])
         if link is not None:
-            link_touch(link)
+            links_touch([link])
         audit_log(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -377,11 +377,24 @@ def link_resolve(token: str) -> ReportLink | None:
     )
 
 
-def link_touch(link: ReportLink) -> None:
-    """Note that the link was used (at most once a minute: no statement at all when it was just used)."""
+def link_stale(link: ReportLink, stamp: dt.datetime) -> bool:
+    """True when the link's last use is not noted within ``LAST_USED_RESOLUTION`` of ``stamp``."""
+    return link.last_used_at is None or link.last_used_at < stamp - LAST_USED_RESOLUTION
+
+
+def links_touch(links: Sequence[ReportLink]) -> None:
+    """Note that links were used, at most once a minute each (no statement when all were just noted).
+
+    The instances passed are brought up to date too: a process keeps resolved links for a while
+    (``selfreport.link_for_submission``), and its copy then knows the use is noted.
+    """
     stamp = now()
-    if link.last_used_at is not None and link.last_used_at >= stamp - LAST_USED_RESOLUTION:
+    stale = [link for link in links if link_stale(link, stamp)]
+    if not stale:
         return
+    for link in stale:
+        link.last_used_at = stamp
     ReportLink.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION), pk=link.pk
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION),
+        pk__in={link.pk for link in stale},
     ).update(last_used_at=stamp)

@@ -30,20 +30,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from epigrid.core.audit import audit_insert
-from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent
 from epigrid.core.ratelimit import count_shared
 from epigrid.monitoring.checks import (
-    LAST_USED_RESOLUTION,
     check_audit_detail,
     check_validate,
     check_values,
     checks_write,
     link_resolve,
+    links_touch,
     token_digest,
 )
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
@@ -185,7 +183,7 @@ def _record_in_transaction(submissions: Sequence[Submission]) -> None:
                 )
             )
         audit_insert(events)
-        _touch_links(live)
+        links_touch([s.link for s in live])
 
 
 def _turns(submissions: Sequence[Submission]) -> list[list[Submission]]:
@@ -236,23 +234,6 @@ def _still_open(submissions: Sequence[Submission]) -> list[Submission]:
         )
         live_pairs = set(cursor.fetchall())
     return [s for s in submissions if (s.link.episode_id, s.link.pk) in live_pairs]
-
-
-def _touch_links(submissions: Sequence[Submission]) -> None:
-    """Note the links' use, skipping those noted in the last minute (no statement when all were)."""
-    stamp = now()
-    stale = {
-        s.link.pk
-        for s in submissions
-        if s.link.last_used_at is None or s.link.last_used_at < stamp - LAST_USED_RESOLUTION
-    }
-    for s in submissions:
-        if s.link.pk in stale:
-            s.link.last_used_at = stamp  # the copy this process keeps (``link_for_submission``)
-    if stale:
-        ReportLink.objects.filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stamp - LAST_USED_RESOLUTION), pk__in=stale
-        ).update(last_used_at=stamp)
 
 
 class GroupCommit:

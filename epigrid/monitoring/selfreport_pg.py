@@ -41,7 +41,7 @@ from epigrid.core.audit import valid_ip
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, RateCount
 from epigrid.core.ratelimit import sweep
-from epigrid.monitoring.checks import LAST_USED_RESOLUTION
+from epigrid.monitoring.checks import LAST_USED_RESOLUTION, link_stale
 from epigrid.monitoring.models import Episode, HealthCheck, ReportLink
 
 if TYPE_CHECKING:
@@ -189,6 +189,6 @@ def record_turn(submissions: Sequence[Submission], *, scope: str, window: int, l
                 symptoms=s.symptoms, went_out=s.went_out, fever=params["fever"][n],
                 channel=HealthCheck.Channel.SELF, recorded_at=s.recorded_at, entered_at=stamp,
             )  # fmt: skip
-            if s.link.last_used_at is None or s.link.last_used_at < stamp - LAST_USED_RESOLUTION:
-                s.link.last_used_at = stamp  # this process's copy (``selfreport.link_for_submission``)
+            if link_stale(s.link, stamp):  # the statement noted the use: so does this process's copy
+                s.link.last_used_at = stamp
     sweep(scope, window, bucket)
