@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from epigrid.monitoring.models import Episode
 from epigrid.people.models import Person
-from epigrid.regions.models import Region
+from epigrid.regions.models import Region, chain_copy
 
 
 class Classification(models.TextChoices):
@@ -40,15 +40,9 @@ class CaseStatus(models.Model):
     classification = models.CharField(_("分类"), max_length=20, choices=Classification.choices)
     since = models.DateTimeField(_("分类时间"))
     district = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    town = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
-    village = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
-    grid = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
+    town = chain_copy()
+    village = chain_copy()
+    grid = chain_copy()
     onset_date = models.DateField(_("发病日期"), null=True, blank=True)
     reported_on = models.DateField(_("报告日期"), null=True, blank=True)
     imported = models.BooleanField(_("输入病例"), default=False)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.models import TimeStamped
 from epigrid.people.models import Person, Symptom
-from epigrid.regions.models import Household, Region
+from epigrid.regions.models import Household, Region, chain_copy
 
 
 def _default_slots() -> list[dict[str, str]]:
@@ -140,15 +140,9 @@ class Episode(TimeStamped):
         Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="episodes"
     )
     district = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
-    town = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
-    village = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
-    grid = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, null=True, db_index=False
-    )
+    town = chain_copy()
+    village = chain_copy()
+    grid = chain_copy()
     household = models.ForeignKey(
         Household, verbose_name=_("户"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -79,6 +79,16 @@ class Region(TimeStamped):
         return str(self.get_level_display())
 
 
+def chain_copy() -> models.ForeignKey[Region | None, Region | None]:
+    """A region-chain column copied from elsewhere (a person's from their household, an episode's or a
+    case status's from the person), kept by the services: no database constraint or index of its own
+    (the rows it was copied from guarantee the region exists; indexes are declared per table, by use),
+    empty below the level that is known."""
+    return models.ForeignKey(
+        Region, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False, null=True
+    )
+
+
 class RegionChain(models.Model):
     """Ancestor ids carried by every row that belongs to a place (households, people, later checks)."""
 
