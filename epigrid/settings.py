@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "epigrid.lists",
     "epigrid.monitoring",
     "epigrid.cases",
+    "epigrid.checkpoints",
     "epigrid.reports",
     "epigrid.deptforms",
     "epigrid.demo",
