@@ -57,6 +57,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "60",
         "minutes after the cut-off a unit's daily report is still on time; later ones are marked late",
     ),
+    "EPIGRID_SELFREPORT_FAST_PATH": (
+        "1",
+        "0 sends self-report submissions (POST /r/<token>/) through Django's full request stack too",
+    ),
 }
 
 
@@ -86,15 +90,18 @@ class Config:
     outbreak_areas: list[str]
     report_cutoff: str
     report_grace_minutes: int
+    selfreport_fast_path: bool = True
 
 
 def _env(name: str, environ: dict[str, str]) -> str:
     return environ.get(name, "").strip()
 
 
-def _bool(name: str, environ: dict[str, str]) -> bool:
+def _bool(name: str, environ: dict[str, str], default: bool = False) -> bool:
     raw = _env(name, environ).lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if not raw:
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
@@ -256,4 +263,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         outbreak_areas=_list("EPIGRID_OUTBREAK_AREAS", env, ["湖北"]),
         report_cutoff=_cutoff("EPIGRID_REPORT_CUTOFF", env, "18:00"),
         report_grace_minutes=_int("EPIGRID_REPORT_GRACE_MINUTES", env, 60, 0, 24 * 60),
+        selfreport_fast_path=_bool("EPIGRID_SELFREPORT_FAST_PATH", env, default=True),
     )

@@ -1,8 +1,18 @@
 """WSGI entry point for `epigrid serve` (granian) or any WSGI server."""
 
 import os
+from wsgiref.types import WSGIApplication
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "epigrid.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+application: WSGIApplication = django_application
+
+if settings.CONFIG.selfreport_fast_path:
+    # Imported once Django is set up (the module uses the models).
+    from epigrid.monitoring.selfreport_wsgi import SelfReportFastPath
+
+    # Self-report submissions' usual case without the full stack (EPIGRID_SELFREPORT_FAST_PATH=0: off).
+    application = SelfReportFastPath(django_application)

@@ -15,10 +15,13 @@ or ``?lang=zh-hans``, otherwise the browser's Accept-Language.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.template.context_processors import csp as csp_context
 from django.template.loader import get_template
 from django.utils import timezone, translation
@@ -51,7 +54,16 @@ SLOT_LABELS = {"上午": gettext_lazy("上午"), "下午": gettext_lazy("下午"
 PAGE_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.NONCE], "form-action": [CSP.SELF]}
 
 
-def _language(request: HttpRequest) -> str:
+def page_headers(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """What every answer of the page carries: no caching, the page's own CSP (inline style by nonce).
+
+    Used on the view and on ``submission_answer``, the answer the WSGI fast path
+    (``selfreport_wsgi``) gives after it has submitted.
+    """
+    return never_cache(csp_override(PAGE_CSP)(view))
+
+
+def page_language(request: HttpRequest) -> str:
     wanted = request.GET.get("lang", "")
     if wanted in ("en", "zh-hans"):
         return wanted
@@ -89,11 +101,10 @@ def _invalid(request: HttpRequest, lang: str, status: int = 404) -> HttpResponse
 
 @public
 @csrf_exempt
-@never_cache
-@csp_override(PAGE_CSP)
+@page_headers
 @require_http_methods(["GET", "POST"])
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
-    lang = _language(request)
+    lang = page_language(request)
     with translation.override(lang):
         address = client_ip(request) or "-"
         link = selfreport.link_for_submission(token) if request.method == "POST" else link_resolve(token)
@@ -136,25 +147,56 @@ def _form(request: HttpRequest, link: ReportLink, lang: str) -> HttpResponse:
     return _page(request, "selfreport.html", _context(link, lang, ticked=[], went_out=False))
 
 
-def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str, token: str) -> HttpResponse:
+@dataclass(frozen=True)
+class Reading:
+    """What the form sent, read the one way both the view and the WSGI fast path read it."""
+
+    slot: str
+    ticked: list[str]
+    went_out: bool
+    typed: str  # the temperature as typed, cut to 10 characters
+
+
+def reading_from(data: QueryDict, link: ReportLink, moment: dt.datetime) -> Reading:
+    """Read the posted form; a slot the policy does not know is the slot of ``moment``."""
     policy = link.episode.policy
-    moment = now()
-    slot = request.POST.get("slot", "")
+    slot = data.get("slot", "")
     if slot not in policy.slot_keys:
         slot = slot_at(policy, moment)
-    ticked = request.POST.getlist("symptoms")
-    went_out = request.POST.get("went_out") == "1"
-    typed = request.POST.get("temperature", "")[:10]
+    typed = data.get("temperature", "")[:10]
+    return Reading(
+        slot=slot, ticked=data.getlist("symptoms"), went_out=data.get("went_out") == "1", typed=typed
+    )
+
+
+def reading_prepare(
+    link: ReportLink, reading: Reading, address: str, moment: dt.datetime
+) -> selfreport.Submission:
+    """Validate the reading for the link's episode (``CheckInvalid`` lists every problem)."""
+    return selfreport.submission_prepare(
+        link, slot=reading.slot, temperature=parse_temperature(reading.typed), symptoms=reading.ticked,
+        went_out=reading.went_out, address=address, moment=moment,
+    )  # fmt: skip
+
+
+def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str, token: str) -> HttpResponse:
+    moment = now()
+    reading = reading_from(request.POST, link, moment)
     try:
-        prepared = selfreport.submission_prepare(
-            link, slot=slot, temperature=parse_temperature(typed), symptoms=ticked, went_out=went_out,
-            address=address, moment=moment,
-        )  # fmt: skip
+        prepared = reading_prepare(link, reading, address, moment)
     except CheckInvalid as exc:
         errors = [str(e.message) for e in exc.errors]
-        context = _context(link, lang, ticked=ticked, went_out=went_out, typed=typed, errors=errors)
+        context = _context(
+            link, lang, ticked=reading.ticked, went_out=reading.went_out, typed=reading.typed, errors=errors
+        )
         return _page(request, "selfreport.html", context, status=400)
-    outcome = selfreport.submit(prepared)
+    return _submitted(request, link, lang, token, selfreport.submit(prepared))
+
+
+def _submitted(
+    request: HttpRequest, link: ReportLink, lang: str, token: str, outcome: selfreport.Submission
+) -> HttpResponse:
+    """The answer to a submission once ``selfreport.submit`` has returned (written, refused or failed)."""
     if outcome.refused == selfreport.LIMITED:
         return _invalid(request, lang, status=429)
     if outcome.refused == selfreport.CLOSED:
@@ -163,7 +205,7 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str, tok
     check = outcome.check
     if check is None:  # the group's transaction failed (the database is down or restarting)
         return _invalid(request, lang, status=503)
-    day_slots = {s.key: s.label for s in slots(policy)}
+    day_slots = {s.key: s.label for s in slots(link.episode.policy)}
     return _page(
         request,
         "selfreport_done.html",
@@ -177,3 +219,10 @@ def _submit(request: HttpRequest, link: ReportLink, lang: str, address: str, tok
             "symptoms": [_symptom_label(s) for s in check.symptoms],
         },
     )
+
+
+# The answer after a submission with the page's headers, as the view gives it (for the fast path).
+submission_answer = page_headers(_submitted)
+
+# The page that says a request failed after its submission was handed over (for the fast path).
+unavailable_answer = page_headers(lambda request, lang: _invalid(request, lang, status=503))
