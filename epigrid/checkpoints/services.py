@@ -1,0 +1,609 @@
+"""Writes of the checkpoints app: set up a checkpoint, register a passage at the barrier, receive a
+handover in the village.
+
+Registration is built for a barrier: one call writes the passage, its people, their links to the
+registry, and the handovers, in one transaction, or nothing with every problem named by its field
+("第2人 身份证号：…"). A repeated submission (the same idempotency key from the same account: a phone
+that lost its answer and sent again) returns the first passage and writes nothing.
+
+Who is who: typed identifiers are looked up in the whole district (the same ID number, or the same
+phone with the same name key), never a person id sent by the phone, so a passage cannot be tied to
+someone by guessing ids. A traveller heading for a village of the district who is not found is added
+to the registry there, unplaced (source 自排), and handed over; passers-by heading elsewhere stay on
+the passage only and do not enter the registry (collect only what prevention needs).
+
+Dispositions: a person with fever (the observation policy's threshold) is sent to a fever clinic, not
+let through or turned back; a traveller from or through the outbreak area let through towards a village
+of the district is handed over to it instead — both said back to the user as notes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
+from epigrid.checkpoints.selectors import handovers_q
+from epigrid.core.audit import audit_log
+from epigrid.core.clock import now
+from epigrid.core.models import AuditEvent, User
+from epigrid.lib.idcard import parse_id
+from epigrid.lib.names import name_info
+from epigrid.lib.phone import normalize_phone
+from epigrid.lib.plate import check_plate
+from epigrid.monitoring.checks import CheckInvalid, parse_temperature
+from epigrid.monitoring.policy import current_policy
+from epigrid.people.models import TEMPERATURE_MAX, TEMPERATURE_MIN, Person, TravelRecord
+from epigrid.people.services import person_register_unplaced
+from epigrid.regions.models import Level, Region
+from epigrid.regions.scope import scope_for
+from epigrid.regions.services import chain_to
+
+MAX_PEOPLE = 60  # a coach; more is a typing accident
+TEXT_MAX = 100
+LATE_HOURS = 72  # a passage may be entered afterwards, within three days, with its real time
+
+TRANSPORT_OF_VEHICLE: dict[str, str] = {
+    Passage.VehicleType.CAR: TravelRecord.Transport.CAR,
+    Passage.VehicleType.BUS: TravelRecord.Transport.COACH,
+    Passage.VehicleType.TRUCK: TravelRecord.Transport.CAR,
+    Passage.VehicleType.MOTORCYCLE: TravelRecord.Transport.OTHER,
+    Passage.VehicleType.NON_MOTOR: TravelRecord.Transport.OTHER,
+    Passage.VehicleType.ON_FOOT: TravelRecord.Transport.OTHER,
+    Passage.VehicleType.OTHER: TravelRecord.Transport.OTHER,
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # "plate", "people.2.id_number" …
+    message: str
+
+
+class CheckpointInvalid(Exception):
+    """Nothing was saved; ``errors`` name each field that is wrong."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+    @property
+    def by_field(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for error in self.errors:
+            out.setdefault(error.field, []).append(error.message)
+        return out
+
+
+# --- checkpoints ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckpointInput:
+    name: str
+    kind: str
+    region: Region
+    road_name: str = ""
+    longitude: float | None = None
+    latitude: float | None = None
+    unit: str = ""
+    person_in_charge: str = ""
+    phone: str = ""
+    opens_at: dt.time | None = None
+    closes_at: dt.time | None = None
+    staff: str = ""
+    active: bool = True
+
+
+def _manage(actor: User, region: Region) -> None:
+    """Checkpoints are set up by a town or street office and by HQ, inside their scope."""
+    from epigrid.core.roles import Role
+
+    if actor.role not in (Role.DISTRICT_HQ, Role.TOWN_OFFICER) or not scope_for(actor).contains(region):
+        raise PermissionDenied
+
+
+def district_boundary_contains(district: Region, longitude: float, latitude: float) -> bool | None:
+    """Tell whether a point lies in the district: by its current road network's boundary, else the
+    district region's own boundary; None when neither is known."""
+    from epigrid.checkpoints.roads import boundary_of_district
+
+    boundary = boundary_of_district(district)
+    if boundary is None:
+        return None
+    return bool(boundary.contains(longitude, latitude))
+
+
+def _validate_checkpoint(data: CheckpointInput) -> tuple[list[FieldError], str]:
+    errors: list[FieldError] = []
+    name = data.name.strip()
+    if not name:
+        errors.append(FieldError("name", _("请填写卡口名称。")))
+    elif len(name) > TEXT_MAX:
+        errors.append(FieldError("name", _("卡口名称不能超过100字。")))
+    if data.kind not in Checkpoint.Kind.values:
+        errors.append(FieldError("kind", _("请选择卡口类型。")))
+    if data.region.level > Level.GRID or data.region.level < Level.TOWN:
+        errors.append(FieldError("region", _("请选择卡口所在的镇/街道、村/社区或网格。")))
+    if (data.longitude is None) != (data.latitude is None):
+        errors.append(FieldError("longitude", _("经度和纬度需同时填写。")))
+    elif data.longitude is not None and data.latitude is not None:
+        if not (73.0 <= data.longitude <= 136.0 and 3.0 <= data.latitude <= 54.0):
+            errors.append(FieldError("longitude", _("经纬度不在中国范围内，请核对（经度在前，纬度在后）。")))
+        else:
+            district = Region.objects.get(pk=data.region.depth_ids[0])
+            inside = district_boundary_contains(district, data.longitude, data.latitude)
+            if inside is False:
+                errors.append(FieldError("longitude", _("卡口位置不在本区范围内，请核对经纬度。")))
+    if (data.opens_at is None) != (data.closes_at is None):
+        errors.append(FieldError("opens_at", _("开放和关闭时间需同时填写（全天开放则都不填）。")))
+    if data.phone.strip():
+        phone = normalize_phone(data.phone)
+        if not phone.valid:
+            errors.append(FieldError("phone", phone.error or _("电话号码无效。")))
+    for attr in ("road_name", "unit", "person_in_charge"):
+        if len(getattr(data, attr)) > TEXT_MAX:
+            errors.append(FieldError(attr, _("不能超过100字。")))
+    if len(data.staff) > 200:
+        errors.append(FieldError("staff", _("不能超过200字。")))
+    return errors, name
+
+
+@transaction.atomic
+def checkpoint_save(
+    *, actor: User, data: CheckpointInput, checkpoint: Checkpoint | None = None
+) -> Checkpoint:
+    """Create a checkpoint, or change ``checkpoint``; refused outside the actor's scope."""
+    _manage(actor, data.region)
+    if checkpoint is not None:
+        _manage(actor, checkpoint.region)
+    errors, name = _validate_checkpoint(data)
+    if errors:
+        raise CheckpointInvalid(errors)
+    chain = chain_to(data.region)
+    row = checkpoint or Checkpoint(created_by=actor)
+    row.name = name
+    row.kind = data.kind
+    row.region = data.region
+    row.district_id = chain["district_id"]
+    row.town_id = chain.get("town_id")
+    row.village_id = chain.get("village_id")
+    row.road_name = data.road_name.strip()
+    row.longitude = data.longitude
+    row.latitude = data.latitude
+    row.unit = data.unit.strip()
+    row.person_in_charge = data.person_in_charge.strip()
+    row.phone = (normalize_phone(data.phone).normalized or "") if data.phone.strip() else ""
+    row.opens_at = data.opens_at
+    row.closes_at = data.closes_at
+    row.staff = data.staff.strip()
+    row.active = data.active
+    created = row.pk is None
+    row.save()
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.UPDATE,
+        object_type="checkpoint",
+        object_id=row.pk,
+        region_path=data.region.path,
+        detail={"kind": row.kind, "located": row.located},
+    )
+    return row
+
+
+# --- passages ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    """One person as typed at the barrier; ``disposition`` empty = the passage's."""
+
+    name: str = ""
+    id_number: str = ""
+    phone: str = ""
+    temperature: str = ""
+    disposition: str = ""
+
+
+@dataclass(frozen=True)
+class PassageInput:
+    vehicle_type: str
+    disposition: str
+    people: list[PersonInput]
+    plate: str = ""
+    direction: str = Passage.Direction.IN
+    origin: str = ""
+    destination: str = ""
+    destination_region: Region | None = None
+    purpose: str = ""
+    from_outbreak_area: bool = False
+    via_outbreak_area: bool = False
+    local_contact: str = ""
+    notes: str = ""
+    checked_at: dt.datetime | None = None
+    idempotency_key: str = ""
+
+
+@dataclass
+class PassageResult:
+    passage: Passage
+    created: bool  # False: the same submission was received before, nothing written now
+    handovers: list[Handover] = field(default_factory=list)
+    people_created: int = 0
+    notes: list[str] = field(default_factory=list)  # what the service decided on the user's behalf
+    warnings: list[str] = field(default_factory=list)  # e.g. the plate does not look like GA 36
+
+
+@dataclass
+class _Person:
+    seq: int
+    name: str
+    id_number: str
+    phone: str
+    temperature: Decimal | None
+    fever: bool
+    disposition: str
+    sex: str = ""
+    birth_date: dt.date | None = None
+
+
+def _field(seq: int, name: str) -> str:
+    return f"people.{seq}.{name}"
+
+
+def _person_label(seq: int) -> str:
+    return _("第%(n)s人") % {"n": seq}
+
+
+def _check_person(
+    seq: int,
+    typed: PersonInput,
+    default: str,
+    is_fever: Callable[[Decimal | None], bool],
+    errors: list[FieldError],
+) -> _Person | None:
+    label = _person_label(seq)
+    name = typed.name.strip()
+    id_number = ""
+    sex = ""
+    birth: dt.date | None = None
+    if typed.id_number.strip():
+        parsed = parse_id(typed.id_number)
+        if not parsed.valid or parsed.normalized is None:
+            errors.append(FieldError(_field(seq, "id_number"), f"{label} {_('身份证号')}：{parsed.error}"))
+        else:
+            id_number = parsed.normalized
+            sex = parsed.sex or ""
+            birth = parsed.birth_date
+    phone = ""
+    if typed.phone.strip():
+        result = normalize_phone(typed.phone)
+        if not result.valid or result.normalized is None:
+            errors.append(FieldError(_field(seq, "phone"), f"{label} {_('手机号')}：{result.error}"))
+        else:
+            phone = result.normalized
+    if not name and not id_number and not phone:
+        errors.append(FieldError(_field(seq, "name"), f"{label}：{_('请填写姓名或身份证号。')}"))
+    if len(name) > 50:
+        errors.append(FieldError(_field(seq, "name"), f"{label}：{_('姓名不能超过50字。')}"))
+    temperature: Decimal | None = None
+    try:
+        temperature = parse_temperature(typed.temperature[:10])
+    except CheckInvalid:
+        errors.append(
+            FieldError(_field(seq, "temperature"), f"{label} {_('体温')}：{_('体温应为数字，例如 36.5')}")
+        )
+    if temperature is not None and not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
+        errors.append(
+            FieldError(_field(seq, "temperature"), f"{label} {_('体温')}：{_('体温应在34.0至43.0 °C之间')}")
+        )
+        temperature = None
+    if temperature is not None:
+        temperature = temperature.quantize(Decimal("0.1"))
+    disposition = typed.disposition or default
+    if disposition not in Disposition.values:
+        errors.append(FieldError(_field(seq, "disposition"), f"{label}：{_('请选择处置方式。')}"))
+        return None
+    fever = is_fever(temperature)
+    return _Person(
+        seq=seq, name=name, id_number=id_number, phone=phone, temperature=temperature, fever=fever,
+        disposition=disposition, sex=sex, birth_date=birth,
+    )  # fmt: skip
+
+
+def _find_person(district_id: int, typed: _Person) -> Person | None:
+    """The registered person the typed identifiers name, anywhere in the district."""
+    people = Person.objects.filter(district_id=district_id, merged_into__isnull=True)
+    if typed.id_number:
+        found = people.filter(id_number=typed.id_number).order_by("id").first()
+        if found is not None:
+            return found
+    if typed.phone and typed.name:
+        key = name_info(typed.name).key[:80]
+        return people.filter(phone=typed.phone, name_key=key).order_by("id").first()
+    return None
+
+
+def _validate_passage(
+    actor: User, checkpoint: Checkpoint, data: PassageInput
+) -> tuple[list[FieldError], list[_Person]]:
+    errors: list[FieldError] = []
+    if data.vehicle_type not in Passage.VehicleType.values:
+        errors.append(FieldError("vehicle_type", _("请选择车辆类型（步行也请选择）。")))
+    if data.direction not in Passage.Direction.values:
+        errors.append(FieldError("direction", _("请选择方向。")))
+    if data.disposition not in Disposition.values:
+        errors.append(FieldError("disposition", _("请选择处置方式。")))
+    plate = data.plate.strip()
+    has_vehicle = data.vehicle_type not in ("", Passage.VehicleType.ON_FOOT)
+    typed_people = [
+        p
+        for p in data.people
+        if p.name.strip() or p.id_number.strip() or p.phone.strip() or p.temperature.strip()
+    ]
+    if not typed_people and not plate:
+        errors.append(FieldError("people", _("请至少登记一名人员或一个车牌号。")))
+    if len(typed_people) > MAX_PEOPLE:
+        errors.append(FieldError("people", _("一次最多登记60人。")))
+    if plate and data.vehicle_type == Passage.VehicleType.ON_FOOT:
+        errors.append(FieldError("plate", _("步行人员没有车牌，请选择车辆类型。")))
+    if (
+        has_vehicle
+        and not plate
+        and data.vehicle_type in (Passage.VehicleType.CAR, Passage.VehicleType.BUS, Passage.VehicleType.TRUCK)
+    ):
+        errors.append(FieldError("plate", _("请填写车牌号。")))
+    for attr in ("origin", "destination", "purpose", "local_contact"):
+        if len(getattr(data, attr)) > TEXT_MAX:
+            errors.append(FieldError(attr, _("不能超过100字。")))
+    if len(data.notes) > 200:
+        errors.append(FieldError("notes", _("不能超过200字。")))
+    target = data.destination_region
+    if target is not None and (
+        target.depth_ids[:1] != [checkpoint.district_id] or target.level < Level.VILLAGE
+    ):
+        errors.append(FieldError("destination_region", _("目的地应为本区的村/社区或网格。")))
+    moment = data.checked_at or now()
+    current = now()
+    if moment > current + dt.timedelta(minutes=5):
+        errors.append(FieldError("checked_at", _("检查时间不能晚于现在。")))
+    elif moment < current - dt.timedelta(hours=LATE_HOURS):
+        errors.append(FieldError("checked_at", _("只能补录三天内的通行登记。")))
+    if not checkpoint.active:
+        errors.append(FieldError("checkpoint", _("该卡口已停用。")))
+    policy = current_policy(moment)
+    people: list[_Person] = []
+    default = data.disposition if data.disposition in Disposition.values else Disposition.LET_THROUGH
+    for seq, typed in enumerate(typed_people[:MAX_PEOPLE], start=1):
+        checked = _check_person(seq, typed, default, policy.is_fever, errors)
+        if checked is not None:
+            people.append(checked)
+    if data.disposition == Disposition.HANDED_OVER and target is None:
+        errors.append(FieldError("destination_region", _("移交属地时请选择本区的目的村/社区。")))
+    seen: set[str] = set()
+    for person in people:
+        if person.id_number and person.id_number in seen:
+            errors.append(
+                FieldError(
+                    _field(person.seq, "id_number"),
+                    f"{_person_label(person.seq)}：{_('同一身份证号登记了两次。')}",
+                )
+            )
+        seen.add(person.id_number)
+    return errors, people
+
+
+def _settle_dispositions(data: PassageInput, people: list[_Person], notes: list[str]) -> None:
+    """Fever → fever clinic; outbreak-area traveller let through into the district → handed over."""
+    outbreak = data.from_outbreak_area or data.via_outbreak_area
+    for person in people:
+        label = person.name or _person_label(person.seq)
+        if person.fever and person.disposition in (
+            Disposition.LET_THROUGH,
+            Disposition.TURNED_BACK,
+            Disposition.HANDED_OVER,
+        ):
+            person.disposition = Disposition.FEVER_CLINIC
+            notes.append(
+                _("%(who)s 体温%(t)s℃，已改为送发热门诊。") % {"who": label, "t": person.temperature}
+            )
+        elif (
+            outbreak and data.destination_region is not None and person.disposition == Disposition.LET_THROUGH
+        ):
+            person.disposition = Disposition.HANDED_OVER
+            notes.append(_("%(who)s 来自或途经重点地区，已移交目的地村/社区。") % {"who": label})
+
+
+def _replay(actor: User, key: str) -> Passage | None:
+    if not key:
+        return None
+    return Passage.objects.filter(checked_by=actor, idempotency_key=key).first()
+
+
+def passage_register(*, actor: User, checkpoint: Checkpoint, data: PassageInput) -> PassageResult:
+    """Register one stop at ``checkpoint``; see the module docstring. Raises ``CheckpointInvalid``."""
+    if not actor.caps.can_write or not scope_for(actor).contains(checkpoint.region):
+        raise PermissionDenied
+    key = data.idempotency_key.strip()[:64]
+    previous = _replay(actor, key)
+    if previous is not None:
+        return PassageResult(passage=previous, created=False, handovers=list(_handovers_of(previous)))
+    errors, people = _validate_passage(actor, checkpoint, data)
+    if errors:
+        raise CheckpointInvalid(errors)
+    try:
+        return _write(actor, checkpoint, data, people, key)
+    except IntegrityError:
+        previous = _replay(actor, key)  # the same submission, written by a request a moment ago
+        if previous is None:
+            raise
+        return PassageResult(passage=previous, created=False, handovers=list(_handovers_of(previous)))
+
+
+def _handovers_of(passage: Passage) -> list[Handover]:
+    return list(Handover.objects.filter(passage_person__passage=passage).select_related("region"))
+
+
+@transaction.atomic
+def _write(
+    actor: User, checkpoint: Checkpoint, data: PassageInput, people: list[_Person], key: str
+) -> PassageResult:
+    notes: list[str] = []
+    _settle_dispositions(data, people, notes)
+    plate = check_plate(data.plate) if data.plate.strip() else None
+    moment = data.checked_at or now()
+    day = timezone.localdate(moment)
+    dispositions = {p.disposition for p in people}
+    passage_disposition = data.disposition
+    if people and passage_disposition not in dispositions:
+        # The passage's own disposition is that of most of its people after the rules above.
+        passage_disposition = max(dispositions, key=lambda d: sum(1 for p in people if p.disposition == d))
+    passage = Passage.objects.create(
+        checkpoint=checkpoint,
+        district_id=checkpoint.district_id,
+        town_id=checkpoint.town_id,
+        village_id=checkpoint.village_id,
+        checked_at=moment,
+        day=day,
+        direction=data.direction,
+        plate=plate.normalized if plate else "",
+        plate_warnings=list(plate.warnings) if plate else [],
+        vehicle_type=data.vehicle_type,
+        origin=data.origin.strip(),
+        destination=data.destination.strip()
+        or (data.destination_region.name if data.destination_region else ""),
+        destination_region=data.destination_region,
+        purpose=data.purpose.strip(),
+        from_outbreak_area=data.from_outbreak_area,
+        via_outbreak_area=data.via_outbreak_area,
+        disposition=passage_disposition,
+        local_contact=data.local_contact.strip(),
+        people_count=len(people),
+        fever_count=sum(1 for p in people if p.fever),
+        notes=data.notes.strip(),
+        checked_by=actor,
+        idempotency_key=key,
+    )
+    created_people = 0
+    handovers: list[Handover] = []
+    rows: list[PassagePerson] = []
+    for seat_index, typed in enumerate(people):
+        registered = _find_person(checkpoint.district_id, typed)
+        target = data.destination_region
+        if registered is None and typed.disposition == Disposition.HANDED_OVER and target is not None:
+            registered = person_register_unplaced(
+                actor=actor,
+                region=target,
+                source=Person.Source.LOCAL,
+                name=typed.name or _("未留姓名"),
+                sex=typed.sex,
+                birth_date=typed.birth_date,
+                id_number=typed.id_number,
+                phone=typed.phone,
+            )
+            created_people += 1
+        rows.append(
+            PassagePerson(
+                passage=passage,
+                seq=typed.seq,
+                seat=PassagePerson.Seat.DRIVER
+                if seat_index == 0 and passage.has_vehicle
+                else PassagePerson.Seat.PASSENGER,
+                person=registered,
+                name=typed.name or (registered.name if registered else ""),
+                id_number=typed.id_number,
+                phone=typed.phone,
+                temperature=typed.temperature,
+                fever=typed.fever,
+                disposition=typed.disposition,
+            )
+        )
+    PassagePerson.objects.bulk_create(rows)
+    saved = list(PassagePerson.objects.filter(passage=passage).select_related("person").order_by("seq"))
+    for row in saved:
+        target = data.destination_region
+        if row.disposition == Disposition.HANDED_OVER and row.person is not None and target is not None:
+            handovers.append(_hand_over(actor, passage, row, row.person, target))
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="passage",
+        object_id=passage.pk,
+        region_path=checkpoint.region.path,
+        detail={
+            "people": len(saved),
+            "persons": [r.person_id for r in saved if r.person_id],
+            "created": created_people,
+            "handovers": len(handovers),
+        },
+    )
+    warnings = [str(w) for w in plate.warnings] if plate else []
+    return PassageResult(
+        passage=passage, created=True, handovers=handovers, people_created=created_people, notes=notes,
+        warnings=warnings,
+    )  # fmt: skip
+
+
+def _hand_over(actor: User, passage: Passage, row: PassagePerson, person: Person, target: Region) -> Handover:
+    """Hand one traveller to the destination village: a lead for its grid workers, with the journey."""
+    if target.level == Level.VILLAGE and person.village_id == target.pk and person.grid_id:
+        target = Region.objects.get(pk=person.grid_id)  # a resident of the village: straight to their grid
+    chain = chain_to(target)
+    TravelRecord.objects.create(
+        person=person,
+        origin=passage.origin or _("经卡口登记"),
+        from_outbreak_area=passage.from_outbreak_area,
+        via_outbreak_area=passage.via_outbreak_area,
+        arrived_on=passage.day,
+        transport=TRANSPORT_OF_VEHICLE.get(passage.vehicle_type, TravelRecord.Transport.OTHER),
+        transport_no=passage.plate,
+    )
+    return Handover.objects.create(
+        passage_person=row,
+        person=person,
+        region=target,
+        district_id=chain["district_id"],
+        town_id=chain.get("town_id"),
+        village_id=chain.get("village_id"),
+        grid_id=chain.get("grid_id"),
+    )
+
+
+# --- handovers -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def handover_close(*, actor: User, handover: Handover, status: str, note: str = "") -> Handover:
+    """Record what the village did with a handed-over traveller: received (found and registered) or not
+    found. Village leaders, grid workers and the town of the destination, inside their scope."""
+    found = Handover.objects.select_for_update().filter(handovers_q(actor), pk=handover.pk).first()
+    if found is None or not actor.caps.can_write:
+        raise PermissionDenied
+    handover = found
+    if status not in (Handover.Status.RECEIVED, Handover.Status.NOT_FOUND):
+        raise CheckpointInvalid([FieldError("status", _("请选择接收结果。"))])
+    if len(note) > 200:
+        raise CheckpointInvalid([FieldError("note", _("不能超过200字。"))])
+    if handover.status != Handover.Status.OPEN:
+        return handover  # already closed: a second tap changes nothing
+    handover.status = status
+    handover.note = note.strip()
+    handover.received_by = actor
+    handover.received_at = now()
+    handover.save(update_fields=["status", "note", "received_by", "received_at", "updated_at"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="handover",
+        object_id=handover.pk,
+        region_path=handover.region.path,
+        detail={"status": status, "person": handover.person_id},
+    )
+    return handover
