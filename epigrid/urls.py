@@ -105,6 +105,7 @@ urlpatterns = [
     path("lists/", include(lists_patterns)),
     path("monitoring/", include(monitoring_patterns)),
     path("cases/", include("epigrid.cases.urls")),
+    path("checkpoints/", include("epigrid.checkpoints.urls")),
     path("reports/", include("epigrid.reports.urls")),
     path("forms/", include("epigrid.deptforms.urls")),
     path("r/<str:token>/", selfreport_views.self_report, name="self_report"),

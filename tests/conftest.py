@@ -113,6 +113,36 @@ class World:
             problems="口罩不足",
         ).report  # fmt: skip
 
+    @cached_property
+    def checkpoint_a(self):
+        """甲村's entrance checkpoint, set up by the town (built on first use)."""
+        from epigrid.checkpoints.models import Checkpoint
+        from epigrid.checkpoints.services import CheckpointInput, checkpoint_save
+
+        return checkpoint_save(
+            actor=self.town_officer,
+            data=CheckpointInput(
+                name="甲村村口卡点", kind=Checkpoint.Kind.VILLAGE_ENTRANCE, region=self.village_a
+            ),
+        )
+
+    @cached_property
+    def handover_b(self):
+        """李娜, back via the outbreak area, handed by 甲村's checkpoint to 乙社区 (built on first use)."""
+        from epigrid.checkpoints.models import Disposition
+        from epigrid.checkpoints.services import PassageInput, PersonInput, passage_register
+
+        result = passage_register(
+            actor=self.checkpoint,
+            checkpoint=self.checkpoint_a,
+            data=PassageInput(
+                vehicle_type="car", plate="鄂A12345", disposition=Disposition.LET_THROUGH,
+                via_outbreak_area=True, destination_region=self.village_b,
+                people=[PersonInput(name="李娜", id_number=self.li.id_number, temperature="36.4")],
+            ),
+        )  # fmt: skip
+        return result.handovers[0]
+
     def personas(self) -> dict[str, User]:
         return {
             "hq": self.hq,

@@ -113,12 +113,12 @@ def _manage(actor: User, region: Region) -> None:
 def district_boundary_contains(district: Region, longitude: float, latitude: float) -> bool | None:
     """Tell whether a point lies in the district: by its current road network's boundary, else the
     district region's own boundary; None when neither is known."""
-    from epigrid.checkpoints.roads import boundary_of_district
+    from epigrid.checkpoints.roads import boundary_contains, boundary_of_district
 
     boundary = boundary_of_district(district)
     if boundary is None:
         return None
-    return bool(boundary.contains(longitude, latitude))
+    return boundary_contains(boundary, longitude, latitude)
 
 
 def _validate_checkpoint(data: CheckpointInput) -> tuple[list[FieldError], str]:

@@ -27,6 +27,8 @@ PARAMETER_OBJECTS = {
     "merge_id": "hq_merge",
     "episode_id": "episode_zhang",
     "report_id": "unit_report_a",
+    "checkpoint_id": "checkpoint_a",
+    "handover_id": "handover_b",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
 PARAMETER_VALUES = {
