@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from epigrid.api.api import EpiGridAPI
+from epigrid.checkpoints.models import Checkpoint, Handover, Passage
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
@@ -33,6 +34,8 @@ LISTINGS = {
     "/api/v1/lists/review",
     "/api/v1/alerts",
     "/api/v1/forms",
+    "/api/v1/checkpoints",
+    "/api/v1/handovers",
 }
 
 
@@ -74,6 +77,7 @@ REGION_QUERY = {
     "/api/v1/reports",
     "/api/v1/reports/below",
     "/api/v1/completeness",
+    "/api/v1/checkpoints/figures",
 }
 
 
@@ -102,6 +106,12 @@ def _call(client: Client, method: str, url: str, world):
         body = {"contact_id": world.li.pk, "setting": "meal", "last_exposure": "2020-02-01"}
     if url.endswith("/reports"):
         body = {"region_id": world.village_a.pk, "day": "2020-02-01", "measures": {"leaflets": 3}}
+    if re.search(r"/checkpoints(/\d+)?$", url):
+        body = {"name": "卡点", "kind": "village", "region_id": world.village_a.pk}
+    if url.endswith("/passages"):
+        body = {"vehicle_type": "foot", "people": [{"name": "孙红"}]}
+    if "/handovers/" in url:
+        body = {"status": "received"}
     if url.endswith("/acks"):
         body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
@@ -117,6 +127,9 @@ def _state(world) -> tuple[object, ...]:
         HealthCheck.objects.count(),
         list(Episode.objects.values_list("id", "status", "planned_end")),
         UnitReport.objects.count(),
+        Checkpoint.objects.count(),
+        Passage.objects.count(),
+        list(Handover.objects.values_list("id", "status")),
     )
 
 
