@@ -264,8 +264,8 @@ FIELDS: tuple[FieldDef, ...] = (
 
 CATALOGUE: dict[str, FieldDef] = {f.key: f for f in FIELDS}
 
-# The columns a checkpoint log carries (DOMAIN.md, 卡口登记表). Checkpoints are a later issue: until they
-# exist the log exports as an empty register, so these keys are accepted only for that row source.
+# The columns a checkpoint log carries (DOMAIN.md, 卡口登记表): one row per stop at a barrier, the driver's
+# identifiers (``deptforms.rows.checkpoint_rows``); accepted only for that row source.
 CHECKPOINT_COLUMNS: dict[str, StrOrPromise] = {
     "checked_at": _("检查时间"),
     "checkpoint": _("卡口"),

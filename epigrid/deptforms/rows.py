@@ -19,8 +19,12 @@ from itertools import batched, chain, islice
 from typing import Any
 
 from django.db.models import Count, Model, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from epigrid.cases.models import CaseStatus, Contact
+from epigrid.checkpoints.models import Passage, PassagePerson
+from epigrid.checkpoints.selectors import region_column
 from epigrid.core.roles import Capabilities, Role
 from epigrid.deptforms.fields import CATALOGUE, ID_NUMBER, PHONE, FieldDef, Group, RowData
 from epigrid.deptforms.models import FormTemplate, Grouping, RowSource
@@ -285,7 +289,10 @@ def people_rows(
 ) -> Iterator[PeopleRow]:
     """Yield a people form's rows (values in column order, identifiers masked as ``masking`` says)."""
     if form.row_source == RowSource.CHECKPOINT:
-        return  # no checkpoint records exist yet: the log exports as an empty register
+        yield from checkpoint_rows(
+            form=form, region=region, day=day, cutoff=cutoff, masking=masking, limit=limit
+        )
+        return
     columns = [CATALOGUE[c["key"]] for c in form.columns if c["key"] in CATALOGUE]
     needs = _groups(columns)
     queries = _unit_queries(form, region, _base(form, region, day, cutoff))
@@ -305,6 +312,81 @@ def people_rows(
                 record_id=record.pk,
                 values=[_cell(c, data, masking) for c in columns],
             )
+
+
+def _checkpoint_cell(key: str, passage: Passage, people: list[PassagePerson], masking: Masking) -> object:
+    """One cell of the checkpoint log (卡口登记表): a row per stop, the driver's identifiers."""
+    driver = people[0] if people else None
+    if key == "checked_at":
+        return timezone.localtime(passage.checked_at).strftime("%Y-%m-%d %H:%M")
+    if key == "checkpoint":
+        return passage.checkpoint.name
+    if key == "plate":
+        return passage.plate
+    if key == "vehicle_type":
+        return str(passage.get_vehicle_type_display())
+    if key == "driver":
+        return driver.name if driver else ""
+    if key == "cp_id_number":
+        value = driver.id_number if driver else ""
+        return value if masking.id_number else mask_id_number(value)
+    if key == "cp_phone":
+        value = driver.phone if driver else ""
+        return value if masking.phone else mask_phone(value)
+    if key == "passengers":
+        return passage.people_count
+    if key == "departure":
+        return passage.origin
+    if key == "destination":
+        return passage.destination
+    if key == "purpose":
+        return passage.purpose
+    if key == "from_key_area":
+        return _("是") if passage.from_outbreak_area or passage.via_outbreak_area else _("否")
+    if key == "cp_temperature":
+        return " / ".join(f"{p.temperature}" for p in people if p.temperature is not None)
+    if key == "disposition":
+        shown = dict.fromkeys(str(p.get_disposition_display()) for p in people)
+        return "、".join(shown) or str(passage.get_disposition_display())
+    if key == "local_contact":
+        return passage.local_contact
+    if key == "inspector":
+        user = passage.checked_by
+        return user.display_name or user.username
+    return ""
+
+
+def checkpoint_rows(
+    *,
+    form: FormTemplate,
+    region: Region,
+    day: dt.date,
+    cutoff: dt.datetime,
+    masking: Masking,
+    limit: int | None,
+) -> Iterator[PeopleRow]:
+    """The day's passages at the checkpoints of ``region``'s subtree, up to the cut-off, oldest first."""
+    column = region_column(region)
+    if column is None:  # below a village there is no checkpoint column: the village's log is the one
+        return
+    passages = (
+        Passage.objects.filter(**{column: region.pk}, day=day, checked_at__lte=cutoff)
+        .select_related("checkpoint", "checked_by")
+        .prefetch_related("people")
+        .order_by("checked_at", "id")
+    )
+    if limit is not None:
+        passages = passages[:limit]
+    keys = [str(c["key"]) for c in form.columns]
+    for passage in passages.iterator(chunk_size=CHUNK):
+        people = list(passage.people.all())
+        driver = people[0] if people else None
+        yield PeopleRow(
+            group="",
+            person_id=(driver.person_id or 0) if driver else 0,
+            record_id=passage.pk,
+            values=[_checkpoint_cell(k, passage, people, masking) for k in keys],
+        )
 
 
 def _units(form: FormTemplate, region: Region) -> list[Region]:

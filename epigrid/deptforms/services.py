@@ -52,7 +52,6 @@ ERR_LABEL = gettext_lazy("列名不能超过30个字符")
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
 PREVIEW_ROWS = 50
-CHECKPOINT_NOTE = gettext_lazy("卡口登记功能上线后自动填充")
 
 
 class FormError(Exception):
@@ -246,8 +245,6 @@ def _sheet(*, actor: User, form: FormTemplate, region: Region, day: dt.date) -> 
     )
     subtitle = _("统计截止：%(at)s") % {"at": local.strftime("%Y-%m-%d %H:%M")}
     lines = [form.note] if form.note else []
-    if form.row_source == RowSource.CHECKPOINT:
-        lines.append(str(CHECKPOINT_NOTE))
     headers = [str(c["label"]) for c in form.columns]
     widths = [CATALOGUE[c["key"]].width if c["key"] in CATALOGUE else 8 for c in form.columns]
     if form.kind == Kind.PEOPLE:

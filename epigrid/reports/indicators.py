@@ -26,6 +26,7 @@ from django_stubs_ext import StrOrPromise
 
 from epigrid.cases.models import CaseStatus, Classification, ClassificationChange
 from epigrid.cases.transitions import FOUR_CATEGORIES
+from epigrid.checkpoints.selectors import passage_figures
 from epigrid.lists.counts import returnees_by_unit
 from epigrid.monitoring.models import Episode, HealthCheck, Policy
 from epigrid.monitoring.policy import slot_deadline, slots
@@ -49,6 +50,7 @@ GROUP_LABELS: dict[str, StrOrPromise] = {
     "lists": _("部门名单"),
     "screening": _("入户摸排"),
     "checks": _("体温监测"),
+    "checkpoints": _("卡口检查"),
 }
 
 
@@ -57,7 +59,10 @@ def _i(key: str, label: StrOrPromise, unit: str, group: str) -> tuple[str, Indic
 
 
 # The measure words, marked for the catalogue; ``Indicator.unit`` keeps the Chinese msgid.
-UNITS = (gettext_noop("人"), gettext_noop("例"), gettext_noop("户"), gettext_noop("批"), gettext_noop("人次"))
+UNITS = (
+    gettext_noop("人"), gettext_noop("例"), gettext_noop("户"), gettext_noop("批"), gettext_noop("人次"),
+    gettext_noop("辆"),
+)  # fmt: skip
 
 
 # Display order. The unit strings are Chinese measure words; the pages translate them with the label.
@@ -89,6 +94,11 @@ INDICATORS: dict[str, Indicator] = dict(
         _i("people_screened", _("已摸排人数"), "人", "screening"),
         _i("checks_due_today", _("当日应测温人次"), "人次", "checks"),
         _i("checks_missed_today", _("当日未测温人次"), "人次", "checks"),
+        _i("checkpoint_vehicles", _("卡口检查车辆"), "辆", "checkpoints"),
+        _i("checkpoint_people", _("卡口检查人员"), "人次", "checkpoints"),
+        _i("checkpoint_turned_back", _("卡口劝返"), "人次", "checkpoints"),
+        _i("checkpoint_handed_over", _("卡口移交属地"), "人次", "checkpoints"),
+        _i("checkpoint_fever_clinic", _("卡口送发热门诊"), "人次", "checkpoints"),
     ]
 )
 
@@ -340,6 +350,25 @@ def _checks(f: _Figures) -> None:
         f.add(unit, "checks_missed_today", max(n - done.get(unit, 0), 0))
 
 
+_CHECKPOINT_KEYS = {
+    "checkpoint_vehicles": "vehicles",
+    "checkpoint_people": "people",
+    "checkpoint_turned_back": "turned_back",
+    "checkpoint_handed_over": "handed_over",
+    "checkpoint_fever_clinic": "fever_clinic",
+}
+
+
+def _checkpoints(f: _Figures, level: int) -> None:
+    """Passages checked during the report period at the checkpoints of each unit (none below a village)."""
+    if level > Level.VILLAGE:
+        return
+    start, end = _window(f.cutoff)
+    for unit, figures in passage_figures(f.column, f.ids, start=start, end=end).items():
+        for key, figure in _CHECKPOINT_KEYS.items():
+            f.add(unit, key, figures[figure])
+
+
 _CASE_KEYS = frozenset(_CLASSIFIED)
 _EPISODE_KEYS = frozenset({*_EPISODE_KIND, "observation_total", "released_today", "new_observation_today"})
 _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
@@ -349,6 +378,7 @@ _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
     (_RETURNEE_KEYS | {"list_batches", "list_people"}, _returnees),
     (frozenset({"households_visited", "people_screened"}), lambda f, level: _screening(f)),
     (frozenset({"checks_due_today", "checks_missed_today"}), lambda f, level: _checks(f)),
+    (frozenset(_CHECKPOINT_KEYS), _checkpoints),
 ]
 
 

@@ -71,12 +71,17 @@ def test_close_contacts_names_the_case_and_the_setting(world, records):
     assert line[1] == "王芳" and "张伟" in line and "共同居住" in line
 
 
-def test_checkpoint_log_is_an_empty_register_with_a_note_until_checkpoints_exist(world):
+def test_checkpoint_log_has_a_row_per_stop_with_the_drivers_masked_identifiers(world):
+    handover = world.handover_b  # 李娜 at 甲村's checkpoint today, handed over to 乙社区
     ws, result = export(world.hq, "checkpoint-log", world.district)
     rows = table(ws)
-    assert "卡口登记功能上线后自动填充" in rows[3][0]
-    assert result.rows == 0
-    assert len(rows) == header_index(ws)
+    assert result.rows == 1
+    line = dict(zip(rows[header_index(ws) - 1], rows[header_index(ws)], strict=True))
+    assert line["卡口"] == "甲村村口卡点" and line["车牌号"] == "鄂A12345" and line["驾驶员"] == "李娜"
+    assert line["身份证号"] != handover.person.id_number and line["身份证号"].startswith(handover.person.id_number[:6])
+    assert line["是否来自重点地区"] == "是" and line["处置"] == "登记后移交属地" and line["乘车人数"] == 1
+    ws, result = export(world.hq, "checkpoint-log", world.street)
+    assert result.rows == 0  # the street office has no checkpoint
 
 
 def test_observation_sites_count_rooms_people_and_free_rooms(world, records):

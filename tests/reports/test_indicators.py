@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from epigrid.cases.models import Classification as C
 from epigrid.cases.services import classification_set
+from epigrid.checkpoints.models import Disposition
+from epigrid.checkpoints.services import PassageInput, PersonInput, passage_register
 from epigrid.lists.models import ListBatch
 from epigrid.monitoring.checks import check_record
 from epigrid.monitoring.episodes import episode_release, episode_start
@@ -87,6 +89,15 @@ def scene(world):
         _classify(world, extra["院发热"], C.FEVER_HOSPITAL)
         _classify(world, extra["社发热"], C.FEVER_COMMUNITY)
         world.screening_a1  # noqa: B018 (a visit of household 甲1, made now)
+        passage_register(
+            actor=world.checkpoint, checkpoint=world.checkpoint_a,
+            data=PassageInput(
+                vehicle_type="car", plate="鄂A54321", disposition=Disposition.TURNED_BACK,
+                people=[
+                    PersonInput(name="过客", temperature="36.6"), PersonInput(name="发热", temperature="38.0")
+                ],
+            ),
+        )  # fmt: skip
     with time_machine.travel(at(DAY, "10:00"), tick=False):
         episode_release(actor=world.hq, episode=old)
         check_record(
@@ -123,12 +134,17 @@ EXPECTED_DISTRICT = {
     "people_screened": 1,
     "checks_due_today": 3,  # the morning slot of the three open episodes (the evening's is at 20:00)
     "checks_missed_today": 2,
+    "checkpoint_vehicles": 1,  # one car at 甲村's entrance: one person turned back, one to the fever clinic
+    "checkpoint_people": 2,
+    "checkpoint_turned_back": 1,
+    "checkpoint_handed_over": 0,
+    "checkpoint_fever_clinic": 1,
 }
 
 
 def test_every_indicator_of_the_district_as_of_the_cutoff(scene, django_assert_max_num_queries):
     cutoff = report_cutoff(DAY)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):
         values = indicator_values(scene.district, cutoff)
     assert list(values) == list(INDICATORS)
     assert values == EXPECTED_DISTRICT
@@ -226,7 +242,7 @@ def test_every_indicator_has_a_chinese_label_a_unit_and_a_group():
 
     for key, indicator in INDICATORS.items():
         assert indicator.key == key
-        assert indicator.unit in ("人", "例", "户", "批", "人次")
+        assert indicator.unit in ("人", "例", "户", "批", "人次", "辆")
         assert indicator.group in GROUP_LABELS
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(indicator.label))
 

@@ -35,7 +35,7 @@ def unit_url(world, day: dt.date = DAY) -> str:
 
 def test_the_unit_page_shows_the_computed_figures_and_the_form(world, evening, django_assert_max_num_queries):
     client = client_for(world.village_leader)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(24):
         response = client.get(unit_url(world))
     body = response.content.decode()
     assert response.status_code == 200
