@@ -15,7 +15,7 @@ queries whatever the history's length: each source is one query capped at ``SOUR
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -79,6 +79,19 @@ class Timeline:
     last_contact: Event | None
     last_self_report: Event | None
     truncated: bool
+
+
+# Apps above this one add their own events (a checkpoint's registration of the person …) by
+# registering a source in their AppConfig.ready: called with the reading user and the person, it
+# returns events (one capped query or two), so this module needs no import of theirs.
+ActorsOf = Callable[[Iterable[User | None]], dict[int, Actor]]
+TimelineSource = Callable[[User, Person, ActorsOf], list[Event]]
+_SOURCES: dict[str, TimelineSource] = {}
+
+
+def timeline_source_register(name: str, source: TimelineSource) -> None:
+    """Add a source of events to every person's timeline (idempotent by ``name``)."""
+    _SOURCES[name] = source
 
 
 def _symptoms(values: Iterable[str]) -> str:
@@ -361,6 +374,8 @@ def person_timeline(*, user: User, person: Person, limit: int = TIMELINE_LIMIT) 
         events += _episode_events(e, [x for x in extensions if x.object_id == str(e.pk)], actors)
     events += [_visit_event(entry, actors) for entry in entries]
     events += [_row_event(row, actors) for row in rows]
+    for source in _SOURCES.values():
+        events += source(user, person, _actors)
     events.sort(key=lambda event: (event.at, event.object_id), reverse=True)
     extra_events = [_check_event(c, by_id[c.episode_id], actors) for c in extra]
     everything = [*events, *extra_events]

@@ -227,3 +227,16 @@ def test_daily_figures_per_checkpoint_and_region(world, gate):
     start, end = day_bounds(timezone.localdate())
     by_town = passage_figures("town_id", [world.town.pk, world.street.pk], start=start, end=end)
     assert by_town[world.town.pk] == total and by_town[world.street.pk]["people"] == 0
+
+
+def test_the_passage_is_on_the_persons_shared_timeline(world, gate):
+    from epigrid.monitoring.timeline import person_timeline
+
+    _register(
+        world, gate, via_outbreak_area=True, destination_region=world.village_b, origin="武汉",
+        people=[PersonInput(name="李娜", id_number=world.li.id_number, temperature="36.2")],
+    )  # fmt: skip
+    timeline = person_timeline(user=world.grid_worker_b, person=world.li)
+    event = timeline.events[0]
+    assert event.kind == "passage" and event.contact and "甲村村口卡点" in event.detail
+    assert "移交乙社区" in event.detail and timeline.last_contact == event
