@@ -140,6 +140,15 @@ def demo(argv: list[str]) -> int:
             f"日报告 daily reports: {demo_reports.reports} submitted ({demo_reports.late} late, "
             f"{demo_reports.zero} zero, {demo_reports.revisions} revised), {demo_reports.missing} missing"
         )
+    from epigrid.demo.checkpoints import demo_checkpoints_load
+
+    demo_checkpoints = demo_checkpoints_load()
+    if demo_checkpoints.checkpoints:
+        print(
+            f"卡口 checkpoints: {demo_checkpoints.checkpoints}, {demo_checkpoints.passages} passages "
+            f"({demo_checkpoints.people} people, {demo_checkpoints.turned_back} turned back, "
+            f"{demo_checkpoints.fever} fevers), {demo_checkpoints.handovers} handovers"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
