@@ -189,3 +189,10 @@ def test_a_checkpoint_outside_the_district_is_refused(world, synth):
             data=CheckpointInput(name="远处", kind="road", region=world.town, longitude=100.0, latitude=30.0),
         )
     assert "longitude" in caught.value.by_field
+
+
+def test_the_registration_screen_works_in_english(world, gate):
+    client = _client(world.checkpoint)
+    client.cookies["django_language"] = "en"
+    body = client.get(f"/checkpoints/{gate.pk}/register/").content.decode()
+    assert "Register a passage" in body and "One more person" in body and "登记通行" not in body
