@@ -157,6 +157,19 @@ class World:
         }
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start every test in the default language: a test client's request in English leaves English
+    active in the test's thread (LocaleMiddleware activates, nothing deactivates), which would make
+    later tests depend on the order they run in."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def world(db: None) -> World:
     d = f.region("420199", "测试区", Level.DISTRICT)

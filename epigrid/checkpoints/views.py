@@ -260,7 +260,7 @@ def passage_new(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
                 summary = _("这条登记已经保存过，没有重复保存。") + summary
             if result.handovers:
                 summary += _("已移交%(region)s %(n)s人，网格员可立即看到。") % {
-                    "region": result.handovers[0].region.name,
+                    "region": passage.destination_region.name if passage.destination_region else "",
                     "n": len(result.handovers),
                 }
             messages.success(request, summary)
