@@ -149,6 +149,15 @@ def demo(argv: list[str]) -> int:
             f"({demo_checkpoints.people} people, {demo_checkpoints.turned_back} turned back, "
             f"{demo_checkpoints.fever} fevers), {demo_checkpoints.handovers} handovers"
         )
+    from epigrid.demo.roads import demo_roads_load
+
+    demo_roads = demo_roads_load()
+    if demo_roads.network is not None and demo_roads.network.analysis:
+        summary = demo_roads.network.analysis["summary"]
+        print(
+            f"路网 roads: {demo_roads.network.edge_count} segments, {summary['entries']} entries, "
+            f"{summary['blind_spots']} blind spots, {summary['proposals']} points proposed"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
