@@ -27,6 +27,7 @@ submission rate as a fraction of /healthz; writes benchmarks/results/self-report
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import itertools
 import json
@@ -182,7 +183,12 @@ def _phase(
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.perf_counter() - start
+    return _summary(samples, time.perf_counter() - start, seconds, rate)
+
+
+def _summary(
+    samples: list[list[tuple[float, int]]], elapsed: float, seconds: float, rate: float
+) -> dict[str, object]:
     if rate:
         # Paced: the requests planned in the window, each answered or not; a late answer shows in the
         # latency (counted from its planned send), not as a lower rate, so the rate is over the window.
@@ -211,12 +217,105 @@ def _phase(
     }
 
 
+# --- the same load from one asyncio loop (``--client asyncio``, the default) -------------------------
+# ``http.client`` parses every answer's headers with the email package and needs a thread per
+# connection: on a 2-core machine the load process then takes CPU the server should have. This client
+# writes the request bytes and reads the status line, Content-Length and body itself, all connections
+# in one thread; phones are on other machines in production, so the less the loader costs the closer
+# the run is to that. Same phases, schedules, source addresses and counting as the threaded client.
+
+
+async def _aread_answer(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    lower = head.lower()
+    at = lower.find(b"\r\ncontent-length:")
+    if at >= 0:
+        end = lower.index(b"\r\n", at + 2)
+        length = int(head[at + 17 : end])
+        if length:
+            await reader.readexactly(length)
+    elif b"\r\ntransfer-encoding: chunked" in lower:
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    return status
+
+
+async def _aworker(
+    host: str, port: int, kind: str, tokens: list[str], deadline: float, out: list[tuple[float, int]],
+    schedule: tuple[float, float] | None = None,
+) -> None:  # fmt: skip
+    rng = random.Random()
+    planned = schedule[0] if schedule else 0.0
+    body = urllib.parse.urlencode({"temperature": "36.5", "went_out": "0"}).encode()
+    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+    used = 0
+    while time.perf_counter() < deadline:
+        if conn is None or used >= PER_CONNECTION:
+            if conn is not None:
+                conn[1].close()
+            local = (_next_address(), 0) if kind == "submit" else None
+            conn = await asyncio.open_connection(host, port, local_addr=local)
+            used = 0
+        if schedule is not None:
+            wait = planned - time.perf_counter()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if planned >= deadline:
+                break
+            start = planned
+            planned += schedule[1]
+        else:
+            start = time.perf_counter()
+        if kind == "submit":
+            raw = (
+                f"POST /r/{rng.choice(tokens)}/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nAccept-Language: zh-CN\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+        else:
+            raw = f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+        try:
+            conn[1].write(raw)
+            status = await _aread_answer(conn[0])
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            status = 0
+            conn[1].close()
+            conn = None
+        out.append((time.perf_counter() - start, status))
+        used += 1
+    if conn is not None:
+        conn[1].close()
+
+
+def _aphase(
+    host: str, port: int, kind: str, tokens: list[str], clients: int, seconds: float, rate: float = 0.0
+) -> dict[str, object]:
+    async def go() -> dict[str, object]:
+        await _aworker(host, port, kind, tokens, time.perf_counter() + 1.0, [])  # warm-up, not measured
+        samples: list[list[tuple[float, int]]] = [[] for _ in range(clients)]
+        begin = time.perf_counter() + 0.2
+        deadline = begin + seconds
+        schedules = [(begin + i / rate, clients / rate) if rate else None for i in range(clients)]
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(_aworker(host, port, kind, tokens, deadline, samples[i], schedules[i]) for i in range(clients))
+        )
+        return _summary(samples, time.perf_counter() - start, seconds, rate)
+
+    return asyncio.run(go())
+
+
 def load_main(args: argparse.Namespace) -> None:
     """Run in the second process: read tokens from stdin, fire both phases, print JSON."""
     tokens = json.loads(sys.stdin.read())
-    bare = _phase("127.0.0.1", args.port, "healthz", tokens, args.clients, args.seconds / 2)
-    submit = _phase("127.0.0.1", args.port, "submit", tokens, args.clients, args.seconds)
-    paced = _phase("127.0.0.1", args.port, "submit", tokens, args.open_clients, args.seconds, args.rate)
+    phase = _aphase if args.client == "asyncio" else _phase
+    bare = phase("127.0.0.1", args.port, "healthz", tokens, args.clients, args.seconds / 2)
+    submit = phase("127.0.0.1", args.port, "submit", tokens, args.clients, args.seconds)
+    paced = phase("127.0.0.1", args.port, "submit", tokens, args.open_clients, args.seconds, args.rate)
     print(json.dumps({"healthz": bare, "self_report": submit, "self_report_paced": paced}))
 
 
@@ -236,7 +335,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         load = subprocess.run(
             [sys.executable, __file__, "--load", "--port", str(args.port), "--clients", str(args.clients),
              "--seconds", str(args.seconds), "--rate", str(args.rate),
-             "--open-clients", str(args.open_clients)],
+             "--open-clients", str(args.open_clients), "--client", args.client],
             input=json.dumps(tokens), capture_output=True, text=True, check=True,
         )  # fmt: skip
         measured = json.loads(load.stdout)
@@ -262,6 +361,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "web_workers": args.workers,
         "web_threads": args.threads,
         "clients": args.clients,
+        "load_client": args.client,
         "healthz": bare,
         "self_report": submit,
         "rate": args.rate,
@@ -293,6 +393,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="paced phase: submissions offered per s")
     parser.add_argument("--open-clients", type=int, default=128, help="connections of the paced phase")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument(
+        "--client", choices=("asyncio", "threads"), default="asyncio",
+        help="load client: one asyncio loop (light) or a thread per connection with http.client",
+    )  # fmt: skip
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:

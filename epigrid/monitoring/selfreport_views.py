@@ -41,6 +41,7 @@ from epigrid.monitoring import selfreport
 from epigrid.monitoring.checks import CheckInvalid, link_resolve, parse_temperature
 from epigrid.monitoring.models import ReportLink
 from epigrid.monitoring.policy import slot_at, slots
+from epigrid.monitoring.selfreport_page import done_page
 from epigrid.people.models import Symptom
 
 # Requests with a token that opens nothing, per client address, counted in each web worker process
@@ -83,6 +84,10 @@ def _page(request: HttpRequest, template: str, context: dict[str, object], statu
     # Rendered without the site's context processors (user, messages, navigation): the page shows none
     # of them, and it is the busiest page of all. Only the CSP nonce of its inline style is needed.
     body = get_template(f"monitoring/{template}").render({**context, **csp_context(request)})
+    return _answer(body, str(lang), status)
+
+
+def _answer(body: str, lang: str, status: int) -> HttpResponse:
     response = HttpResponse(body, status=status)
     response["Content-Language"] = "en" if lang == "en" else "zh-Hans"
     response["Referrer-Policy"] = "no-referrer"  # the token is in the URL: never pass it on
@@ -206,19 +211,17 @@ def _submitted(
     if check is None:  # the group's transaction failed (the database is down or restarting)
         return _invalid(request, lang, status=503)
     day_slots = {s.key: s.label for s in slots(link.episode.policy)}
-    return _page(
-        request,
-        "selfreport_done.html",
-        {
-            "lang": lang,
-            "html_lang": "en" if lang == "en" else "zh-CN",
-            "name": mask_name(link.episode.person.name),
-            "check": check,
-            "slot_label": _slot_label(day_slots.get(check.slot, check.slot)),
-            "at": timezone.localtime(check.recorded_at),
-            "symptoms": [_symptom_label(s) for s in check.symptoms],
-        },
+    body = done_page(
+        lang=lang,
+        nonce=str(csp_context(request)["csp_nonce"]),
+        temperature=check.temperature,
+        day=check.day,
+        slot_label=_slot_label(day_slots.get(check.slot, check.slot)),
+        at=timezone.localtime(check.recorded_at),
+        symptoms=[_symptom_label(s) for s in check.symptoms],
+        fever=check.fever,
     )
+    return _answer(body, lang, 200)
 
 
 # The answer after a submission with the page's headers, as the view gives it (for the fast path).
