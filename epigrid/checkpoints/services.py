@@ -421,10 +421,15 @@ def _settle_dispositions(data: PassageInput, people: list[_Person], notes: list[
             notes.append(_("%(who)s 来自或途经重点地区，已移交目的地村/社区。") % {"who": label})
 
 
-def _replay(actor: User, key: str) -> Passage | None:
+def _replay(actor: User, checkpoint: Checkpoint, key: str) -> Passage | None:
+    """The passage this account already sent with ``key``; a key reused at another checkpoint is not
+    the same submission and is refused (a client reusing keys would otherwise lose a passage)."""
     if not key:
         return None
-    return Passage.objects.filter(checked_by=actor, idempotency_key=key).first()
+    previous = Passage.objects.filter(checked_by=actor, idempotency_key=key).first()
+    if previous is not None and previous.checkpoint_id != checkpoint.pk:
+        raise CheckpointInvalid([FieldError("idempotency_key", _("这个提交标识已用于另一个卡口的登记。"))])
+    return previous
 
 
 def passage_register(*, actor: User, checkpoint: Checkpoint, data: PassageInput) -> PassageResult:
@@ -432,7 +437,7 @@ def passage_register(*, actor: User, checkpoint: Checkpoint, data: PassageInput)
     if not actor.caps.can_write or not scope_for(actor).contains(checkpoint.region):
         raise PermissionDenied
     key = data.idempotency_key.strip()[:64]
-    previous = _replay(actor, key)
+    previous = _replay(actor, checkpoint, key)
     if previous is not None:
         return PassageResult(passage=previous, created=False, handovers=list(_handovers_of(previous)))
     errors, people = _validate_passage(actor, checkpoint, data)
@@ -441,7 +446,7 @@ def passage_register(*, actor: User, checkpoint: Checkpoint, data: PassageInput)
     try:
         return _write(actor, checkpoint, data, people, key)
     except IntegrityError:
-        previous = _replay(actor, key)  # the same submission, written by a request a moment ago
+        previous = _replay(actor, checkpoint, key)  # the same submission, written by a request a moment ago
         if previous is None:
             raise
         return PassageResult(passage=previous, created=False, handovers=list(_handovers_of(previous)))

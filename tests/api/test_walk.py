@@ -78,6 +78,7 @@ REGION_QUERY = {
     "/api/v1/reports/below",
     "/api/v1/completeness",
     "/api/v1/checkpoints/figures",
+    "/api/v1/roads/coverage",
 }
 
 
@@ -93,6 +94,10 @@ def _call(client: Client, method: str, url: str, world):
             "region_id": world.district.pk,
             "file": SimpleUploadedFile("a.csv", "姓名\n张三\n".encode()),
         }
+        return client.post(url, data)
+    if url.endswith("/roads"):
+        roads = b'{"type": "LineString", "coordinates": [[114.0, 30.0], [114.1, 30.1]]}'
+        data = {"region_id": world.district.pk, "roads_file": SimpleUploadedFile("r.geojson", roads)}
         return client.post(url, data)
     body = {"person_id": world.zhang.pk} if url.endswith(("/link", "/episodes")) else {}
     body = {"reason": "fever_clinic"} if url.endswith("/convert") else body

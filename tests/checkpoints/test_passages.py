@@ -240,3 +240,17 @@ def test_the_passage_is_on_the_persons_shared_timeline(world, gate):
     event = timeline.events[0]
     assert event.kind == "passage" and event.contact and "甲村村口卡点" in event.detail
     assert "移交乙社区" in event.detail and timeline.last_contact == event
+
+
+def test_a_key_reused_at_another_checkpoint_is_refused(world, gate):
+    from epigrid.checkpoints.services import CheckpointInput, checkpoint_save
+
+    market = CheckpointInput(name="甲镇农贸市场入口", kind="market", region=world.town)
+    other = checkpoint_save(actor=world.town_officer, data=market)
+    _register(world, gate, people=[PersonInput(name="陈明")], idempotency_key="same")
+    with pytest.raises(CheckpointInvalid) as caught:
+        data = PassageInput(
+            vehicle_type=CAR, plate="鄂A1", disposition="through", people=[], idempotency_key="same"
+        )
+        passage_register(actor=world.checkpoint, checkpoint=other, data=data)
+    assert "idempotency_key" in caught.value.by_field and Passage.objects.count() == 1
