@@ -6,8 +6,9 @@
 1. A fresh database ``epigrid_bench_selfreport``: one grid, N households of one person each under home
    observation, and a live self-report link per episode (tokens kept in memory only).
 2. ``epigrid serve`` (granian, ``--workers`` processes of ``--threads`` threads) on 127.0.0.1.
-3. A second process (this file with ``--load``) drives three phases with ``http.client`` over HTTP/1.1
-   keep-alive connections:
+3. A second process (this file with ``--load``) drives three phases over HTTP/1.1 keep-alive
+   connections, from one asyncio loop (``--client asyncio``, the default: light, so the server keeps
+   the CPU) or a thread per connection with ``http.client`` (``--client threads``):
    - GET /healthz (a view that runs ``SELECT 1``: Django's floor), ``--clients`` connections back to
      back, for half of ``--seconds``;
    - POST /r/<token>/ with a temperature for a random link, the same way, for ``--seconds``: the most
