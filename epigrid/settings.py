@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "epigrid.monitoring",
     "epigrid.cases",
     "epigrid.checkpoints",
+    "epigrid.resources",
     "epigrid.reports",
     "epigrid.deptforms",
     "epigrid.demo",
@@ -163,6 +164,7 @@ if CONFIG.https:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 EPIGRID_LOGIN_MAX_FAILURES = CONFIG.login_max_failures
+EPIGRID_SUPPLY_WARN_DAYS = CONFIG.supply_warn_days
 EPIGRID_LOGIN_LOCKOUT_MINUTES = CONFIG.login_lockout_minutes
 
 LOGGING = {

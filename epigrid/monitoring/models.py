@@ -80,7 +80,7 @@ class Policy(TimeStamped):
 
 
 class Site(TimeStamped):
-    """A centralized observation site (集中医学观察点, e.g. a hotel); the resources issue adds capacity."""
+    """A centralized observation site (集中医学观察点, e.g. a hotel); its rooms say how many each holds."""
 
     district = models.ForeignKey(Region, verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("隔离点"), max_length=100)
@@ -97,6 +97,8 @@ class Site(TimeStamped):
 class Room(TimeStamped):
     site = models.ForeignKey(Site, verbose_name=_("隔离点"), on_delete=models.PROTECT, related_name="rooms")
     number = models.CharField(_("房间"), max_length=20)
+    # One person per room unless the site says more (a family kept together): 单人单间.
+    capacity = models.PositiveSmallIntegerField(_("可住人数"), default=1)
 
     class Meta:
         verbose_name = _("房间")

@@ -1,0 +1,363 @@
+"""Writes of the supplies ledger: receipts, issues, transfers, staffing, requests and the district's
+allocation.
+
+Every movement goes through ``_move``: it locks the depot's stock row of the item, refuses a quantity
+that is not a positive whole number, a date in the future or more than a year back, and an issue or
+transfer of more than the depot holds ("库存不足：现有 120 只，发放 200 只"), then writes the ledger line with
+the balance after it and updates the stock, in one transaction; the database's check constraints
+(stock and balance never below zero) are the last guard. A transfer is two lines (out of one depot,
+into the other) under one ``group`` id; its stock rows are locked in id order, so two transfers in
+opposite directions never wait on each other in a circle.
+
+Who may move what: a unit's own staff with write rights (town officers, village leaders) and HQ, in
+their subtree; a transfer out of a depot needs the right to its stock; into any depot of the district.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from epigrid.core.audit import audit_log
+from epigrid.core.clock import local_today
+from epigrid.core.models import AuditEvent, User
+from epigrid.core.roles import Role
+from epigrid.regions.models import Level, Region
+from epigrid.regions.scope import scope_for
+from epigrid.regions.services import chain_to
+from epigrid.resources.models import Depot, Staffing, Stock, StockMovement, SupplyItem, SupplyRequest
+
+K = StockMovement.Kind
+RECEIPTS = frozenset({K.PURCHASE, K.DONATION})
+MAX_QUANTITY = 100_000_000
+BACKDATE_DAYS = 366
+# Roles that keep a unit's stock: HQ for the district warehouse, towns and villages for their own.
+KEEPERS = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.VILLAGE_LEADER})
+
+
+class SupplyError(Exception):
+    """Nothing was written; ``field`` names the input at fault (for forms and the API)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def depot_for_region(region: Region) -> Depot:
+    """The depot holding a region's own stock (created on first use): the district's is its warehouse."""
+    if region.level > Level.VILLAGE:
+        raise SupplyError(_("物资按区、镇（街道）、村（社区）和隔离点管理。"), "depot")
+    found = Depot.objects.filter(region=region, site__isnull=True).first()
+    if found is not None:
+        return found
+    chain = chain_to(region)
+    name = _("%(name)s物资储备库") % {"name": region.name} if region.level == Level.DISTRICT else region.name
+    depot, _created = Depot.objects.get_or_create(
+        region=region,
+        site=None,
+        defaults={
+            "name": name,
+            "district_id": chain["district_id"],
+            "town_id": chain.get("town_id"),
+            "village_id": chain.get("village_id"),
+        },
+    )
+    return depot
+
+
+def _may_keep(actor: User, depot: Depot) -> None:
+    if actor.role not in KEEPERS or not actor.caps.can_write:
+        raise PermissionDenied
+    region = Region.objects.get(pk=depot.region_id)
+    if not scope_for(actor).contains(region):
+        raise PermissionDenied
+
+
+def _check_quantity(quantity: object) -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise SupplyError(_("数量须为整数。"), "quantity")
+    if quantity <= 0:
+        raise SupplyError(_("数量须大于零。"), "quantity")
+    if quantity > MAX_QUANTITY:
+        raise SupplyError(_("数量过大，请核对。"), "quantity")
+    return quantity
+
+
+def _check_day(day: dt.date) -> None:
+    today = local_today()
+    if day > today:
+        raise SupplyError(_("日期不能晚于今天。"), "occurred_on")
+    if day < today - dt.timedelta(days=BACKDATE_DAYS):
+        raise SupplyError(_("只能登记一年内的出入库。"), "occurred_on")
+
+
+def _locked(depots_items: list[tuple[Depot, SupplyItem]]) -> dict[tuple[int, int], Stock]:
+    """Lock (creating if missing) the stock rows, in id order."""
+    for depot, item in depots_items:
+        Stock.objects.get_or_create(depot=depot, item=item)
+    rows = {}
+    for depot, item in sorted(depots_items, key=lambda pair: (pair[0].pk, pair[1].pk)):
+        rows[(depot.pk, item.pk)] = Stock.objects.select_for_update().get(depot=depot, item=item)
+    return rows
+
+
+def _line(
+    actor: User,
+    stock: Stock,
+    depot: Depot,
+    item: SupplyItem,
+    kind: str,
+    delta: int,
+    day: dt.date,
+    **extra: object,
+) -> StockMovement:
+    if stock.quantity + delta < 0:
+        raise SupplyError(
+            _("库存不足：%(depot)s现有%(item)s %(have)s%(unit)s，出库 %(want)s%(unit)s。")
+            % {
+                "depot": depot.name,
+                "item": item.name,
+                "have": stock.quantity,
+                "want": -delta,
+                "unit": item.unit,
+            },
+            "quantity",
+        )
+    stock.quantity += delta
+    stock.save(update_fields=["quantity", "updated_at"])
+    return StockMovement.objects.create(
+        depot=depot,
+        item=item,
+        kind=kind,
+        quantity=delta,
+        balance_after=stock.quantity,
+        occurred_on=day,
+        district_id=depot.district_id,
+        town_id=depot.town_id,
+        village_id=depot.village_id,
+        by=actor,
+        **extra,
+    )
+
+
+def _text(value: str, limit: int, field: str) -> str:
+    value = value.strip()
+    if len(value) > limit:
+        raise SupplyError(_("不能超过%(n)s字。") % {"n": limit}, field)
+    return value
+
+
+@transaction.atomic
+def stock_receive(
+    *,
+    actor: User,
+    depot: Depot,
+    item: SupplyItem,
+    quantity: int,
+    kind: str = K.PURCHASE,
+    occurred_on: dt.date | None = None,
+    source: str = "",
+    note: str = "",
+) -> StockMovement:
+    """Record a purchase or a donation received by ``depot``."""
+    _may_keep(actor, depot)
+    if kind not in RECEIPTS:
+        raise SupplyError(_("入库类型应为采购或捐赠。"), "kind")
+    quantity = _check_quantity(quantity)
+    day = occurred_on or local_today()
+    _check_day(day)
+    stock = _locked([(depot, item)])[(depot.pk, item.pk)]
+    line = _line(
+        actor, stock, depot, item, kind, quantity, day,
+        source=_text(source, 100, "source"), note=_text(note, 200, "note"),
+    )  # fmt: skip
+    _audit(actor, depot, line)
+    return line
+
+
+@transaction.atomic
+def stock_issue(
+    *,
+    actor: User,
+    depot: Depot,
+    item: SupplyItem,
+    quantity: int,
+    recipient: str,
+    purpose: str = "",
+    occurred_on: dt.date | None = None,
+    note: str = "",
+) -> StockMovement:
+    """Record supplies handed out by ``depot`` to people or a team (whom, for what); never below zero."""
+    _may_keep(actor, depot)
+    quantity = _check_quantity(quantity)
+    recipient = _text(recipient, 100, "recipient")
+    if not recipient:
+        raise SupplyError(_("请填写领用人或领用单位。"), "recipient")
+    day = occurred_on or local_today()
+    _check_day(day)
+    stock = _locked([(depot, item)])[(depot.pk, item.pk)]
+    line = _line(
+        actor, stock, depot, item, K.ISSUE, -quantity, day,
+        recipient=recipient, purpose=_text(purpose, 100, "purpose"), note=_text(note, 200, "note"),
+    )  # fmt: skip
+    _audit(actor, depot, line)
+    return line
+
+
+@dataclass(frozen=True)
+class Transfer:
+    out: StockMovement
+    into: StockMovement
+
+
+@transaction.atomic
+def stock_transfer(
+    *,
+    actor: User,
+    source: Depot,
+    target: Depot,
+    item: SupplyItem,
+    quantity: int,
+    occurred_on: dt.date | None = None,
+    note: str = "",
+    request: SupplyRequest | None = None,
+) -> Transfer:
+    """Move stock from one depot to another of the same district: two ledger lines, one group."""
+    _may_keep(actor, source)
+    if source.pk == target.pk:
+        raise SupplyError(_("调出和调入单位不能相同。"), "target")
+    if source.district_id != target.district_id:
+        raise SupplyError(_("只能在本区内调拨。"), "target")
+    quantity = _check_quantity(quantity)
+    day = occurred_on or local_today()
+    _check_day(day)
+    rows = _locked([(source, item), (target, item)])
+    group = uuid.uuid4()
+    allocation = request is not None
+    note = _text(note, 200, "note")
+    out = _line(
+        actor, rows[(source.pk, item.pk)], source, item, K.ALLOCATION_OUT if allocation else K.TRANSFER_OUT,
+        -quantity, day, counterpart=target, group=group, note=note, request=request,
+    )  # fmt: skip
+    into = _line(
+        actor, rows[(target.pk, item.pk)], target, item, K.ALLOCATION_IN if allocation else K.TRANSFER_IN,
+        quantity, day, counterpart=source, group=group, note=note, request=request,
+    )  # fmt: skip
+    _audit(actor, source, out)
+    return Transfer(out, into)
+
+
+def _audit(actor: User, depot: Depot, line: StockMovement) -> None:
+    region_path = Region.objects.filter(pk=depot.region_id).values_list("path", flat=True).first() or ""
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="stock_movement",
+        object_id=line.pk,
+        region_path=region_path,
+        detail={"kind": line.kind, "item": line.item_id, "quantity": line.quantity, "depot": depot.pk},
+    )
+
+
+@transaction.atomic
+def staffing_set(*, actor: User, depot: Depot, staff_on_duty: int, shifts_per_day: int = 1) -> Staffing:
+    """Say how many people the depot equips (the forecast's planned use)."""
+    _may_keep(actor, depot)
+    if not isinstance(staff_on_duty, int) or staff_on_duty < 0 or staff_on_duty > 1_000_000:
+        raise SupplyError(_("在岗人数须为不小于零的整数。"), "staff_on_duty")
+    if not isinstance(shifts_per_day, int) or not 1 <= shifts_per_day <= 4:
+        raise SupplyError(_("每日班次应为1至4。"), "shifts_per_day")
+    staffing, _created = Staffing.objects.update_or_create(
+        depot=depot,
+        defaults={"staff_on_duty": staff_on_duty, "shifts_per_day": shifts_per_day, "updated_by": actor},
+    )
+    return staffing
+
+
+@transaction.atomic
+def request_submit(
+    *, actor: User, depot: Depot, item: SupplyItem, quantity: int, days: int = 7, reason: str = ""
+) -> SupplyRequest:
+    """A town's or village's request to the district for an item, for ``days`` of work."""
+    _may_keep(actor, depot)
+    if depot.site_id is None and Region.objects.filter(pk=depot.region_id, level=Level.DISTRICT).exists():
+        raise SupplyError(_("区物资储备库不向自己申请。"), "depot")
+    quantity = _check_quantity(quantity)
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise SupplyError(_("保障天数应为1至60天。"), "days")
+    request = SupplyRequest.objects.create(
+        depot=depot, item=item, quantity=quantity, days=days, reason=_text(reason, 200, "reason"),
+        district_id=depot.district_id, town_id=depot.town_id, requested_by=actor,
+    )  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        object_type="supply_request",
+        object_id=request.pk,
+        detail={"item": item.pk, "quantity": quantity, "depot": depot.pk},
+    )
+    return request
+
+
+@transaction.atomic
+def allocation_confirm(
+    *, actor: User, district_depot: Depot, item: SupplyItem, decisions: dict[int, int], note: str = ""
+) -> list[Transfer]:
+    """Send the district's stock to the requesting units as decided (``{request id: quantity}``, the
+    proposal or the district's own figures): one allocation transfer per request given something; a
+    request is then 已满足 or 部分满足. Refused as a whole when a figure is negative, more than the
+    request still lacks, or more in all than the warehouse holds."""
+    if actor.role != Role.DISTRICT_HQ:
+        raise PermissionDenied
+    _may_keep(actor, district_depot)
+    wanted = {pk: q for pk, q in decisions.items() if q}
+    requests = {
+        r.pk: r
+        for r in SupplyRequest.objects.select_for_update()
+        .filter(pk__in=list(decisions), district_id=district_depot.district_id, item=item)
+        .select_related("depot")
+    }
+    for pk, quantity in decisions.items():
+        request = requests.get(pk)
+        if request is None:
+            raise SupplyError(_("申请不存在或不属于本区。"), f"requests.{pk}")
+        if not isinstance(quantity, int) or quantity < 0:
+            raise SupplyError(_("分配数量须为不小于零的整数。"), f"requests.{pk}")
+        if request.status not in (SupplyRequest.Status.OPEN, SupplyRequest.Status.PARTLY):
+            raise SupplyError(_("该申请已处理。"), f"requests.{pk}")
+        if quantity > request.quantity - request.allocated:
+            raise SupplyError(
+                _("分配给%(unit)s的数量超过其申请。") % {"unit": request.depot.name}, f"requests.{pk}"
+            )
+    available = (
+        Stock.objects.filter(depot=district_depot, item=item).values_list("quantity", flat=True).first()
+    )
+    if sum(wanted.values()) > (available or 0):
+        raise SupplyError(
+            _("分配总数 %(want)s%(unit)s 超过库存 %(have)s%(unit)s。")
+            % {"want": sum(wanted.values()), "have": available or 0, "unit": item.unit},
+            "quantity",
+        )
+    transfers = []
+    for pk, quantity in sorted(wanted.items()):
+        request = requests[pk]
+        transfers.append(
+            stock_transfer(
+                actor=actor, source=district_depot, target=request.depot, item=item, quantity=quantity,
+                note=note, request=request,
+            )
+        )  # fmt: skip
+        request.allocated += quantity
+        request.status = (
+            SupplyRequest.Status.DONE
+            if request.allocated >= request.quantity
+            else SupplyRequest.Status.PARTLY
+        )
+        request.save(update_fields=["allocated", "status", "updated_at"])
+    return transfers
