@@ -2,9 +2,10 @@
 
 Daily use of an item at a depot is the larger of two estimates: the planned use (people on duty x
 shifts a day x the item's use per person per shift: "masks per cadre per shift") and the recent use
-(what the depot issued over the last ``RECENT_DAYS`` days, per day). Days of supply = stock / daily
-use; below ``EPIGRID_SUPPLY_WARN_DAYS`` the item is short ("口罩仅够两天"), at zero stock it is out. An
-item nobody uses has no forecast. Three grouped queries for any number of depots and items.
+(what the depot issued over the ``RECENT_DAYS`` whole days before today, per day). Days of supply =
+stock / daily use; below ``EPIGRID_SUPPLY_WARN_DAYS`` the item is short ("口罩仅够两天"), at zero
+stock it is out. An item nobody uses has no forecast. Three grouped queries for any number of depots
+and items.
 
 The split: a request's need is what its depot would use over the days asked for, less what it holds
 (people x shifts x use x days - stock), never more than was asked; without staffing known, what was
@@ -99,8 +100,8 @@ def outlooks(
             depot_id__in=depot_ids,
             item_id__in=item_ids,
             kind=StockMovement.Kind.ISSUE,
-            occurred_on__gt=since,
-            occurred_on__lte=today,
+            occurred_on__gte=since,
+            occurred_on__lt=today,
         )
         .values_list("depot_id", "item_id")
         .annotate(q=Sum("quantity"))
