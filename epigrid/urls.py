@@ -106,6 +106,7 @@ urlpatterns = [
     path("monitoring/", include(monitoring_patterns)),
     path("cases/", include("epigrid.cases.urls")),
     path("checkpoints/", include("epigrid.checkpoints.urls")),
+    path("resources/", include("epigrid.resources.urls")),
     path("reports/", include("epigrid.reports.urls")),
     path("forms/", include("epigrid.deptforms.urls")),
     path("r/<str:token>/", selfreport_views.self_report, name="self_report"),

@@ -25,6 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("cases:home"), _("病例")))
     nav.append((reverse("cases:clusters"), _("传播链")))
     nav.append((reverse("checkpoints:home"), _("卡口")))
+    nav.append((reverse("resources:home"), _("物资")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
     nav.append((reverse("reports:home"), _("日报告")))

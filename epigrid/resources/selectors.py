@@ -1,0 +1,119 @@
+"""Reads of the supplies pages, scoped to the caller: depots, their ledger, the overview of a region.
+
+Stock figures are counts, not personal data; the ledger names recipients as typed (a team, a
+checkpoint), so it is shown only to users whose scope holds the depot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from epigrid.core.models import User
+from epigrid.regions.models import Level, Region
+from epigrid.regions.scope import scope_for, subtree_q
+from epigrid.resources.forecast import Outlook, outlooks
+from epigrid.resources.models import Depot, StockMovement, SupplyItem, SupplyRequest
+
+
+def depots_for_user(*, user: User, region: Region | None = None) -> QuerySet[Depot]:
+    """Depots whose region lies in the user's subtrees (and in ``region``'s, when given)."""
+    rows = Depot.objects.filter(scope_for(user).regions_q_for("region__"))
+    if region is not None:
+        rows = rows.filter(subtree_q(region.path, field="region__path"))
+    return rows.select_related("region", "site")
+
+
+def depot_get_for_user(*, user: User, depot_id: int) -> Depot:
+    found = depots_for_user(user=user).filter(pk=depot_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def active_items() -> list[SupplyItem]:
+    return list(SupplyItem.objects.filter(active=True).order_by("sort", "id"))
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    depot: Depot
+    level: int  # the depot region's level (1 district … 3 village); sites sort with their region
+    cells: list[Outlook]
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for cell in self.cells if cell.warning)
+
+
+@dataclass(frozen=True)
+class Overview:
+    region: Region
+    items: list[SupplyItem]
+    rows: list[OverviewRow]
+    totals: list[int]  # stock per item over the rows
+    short: list[int]  # per item, depots short or out
+
+    @property
+    def warnings(self) -> int:
+        return sum(self.short)
+
+
+def supply_overview(*, user: User, region: Region, warnings_only: bool = False) -> Overview:
+    """Every depot of ``region``'s subtree in scope x every active item: stock and days of supply.
+
+    Three grouped queries (``forecast.outlooks``) and one for the depots, whatever their number.
+    """
+    items = active_items()
+    depots = list(depots_for_user(user=user, region=region).order_by("region__path", "site_id", "id"))
+    table = outlooks([d.pk for d in depots], items)
+    rows = []
+    for depot in depots:
+        cells = [table[(depot.pk, item.pk)] for item in items]
+        row = OverviewRow(depot, depot.region.level, cells)
+        if not warnings_only or row.warnings:
+            rows.append(row)
+    totals = [0] * len(items)
+    short = [0] * len(items)
+    for depot in depots:
+        for i, item in enumerate(items):
+            cell = table[(depot.pk, item.pk)]
+            totals[i] += cell.stock
+            short[i] += 1 if cell.warning else 0
+    return Overview(region, items, rows, totals, short)
+
+
+def movements_for_depot(
+    *, depot: Depot, item: SupplyItem | None = None, limit: int = 100
+) -> list[StockMovement]:
+    rows = StockMovement.objects.filter(depot=depot).select_related("item", "counterpart", "by")
+    if item is not None:
+        rows = rows.filter(item=item)
+    return list(rows.order_by("-occurred_on", "-id")[:limit])
+
+
+def requests_for_user(*, user: User, status: str = "") -> QuerySet[SupplyRequest]:
+    """Requests from depots in the user's scope; the district's HQ sees all of its district's."""
+    depots = depots_for_user(user=user).values("pk")
+    rows = SupplyRequest.objects.filter(depot__in=depots).select_related("depot", "item", "requested_by")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("-created_at", "-id")
+
+
+def district_of(region: Region) -> Region:
+    return region if region.level == Level.DISTRICT else Region.objects.get(pk=region.depth_ids[0])
+
+
+def short_counts(*, column: str, ids: list[int]) -> dict[int, int]:
+    """Per unit (a chain column value of the depots: ``town_id`` …), how many (depot, item) pairs are
+    short or out today — the figure the reports and the dashboard show."""
+    depots = list(Depot.objects.filter(**{f"{column}__in": ids}).values_list("pk", column))
+    items = active_items()
+    table = outlooks([pk for pk, _ in depots], items)
+    out = dict.fromkeys(ids, 0)
+    for pk, unit in depots:
+        out[unit] = out.get(unit, 0) + sum(1 for item in items if table[(pk, item.pk)].warning)
+    return out
