@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from random import Random
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from epigrid.cases.contacts import contact_register
@@ -207,10 +207,22 @@ def _cluster(scenario: _Scenario, cluster: int) -> None:
                 )  # fmt: skip
     if cluster == 1 and len(contacts) > 2:
         scenario.classify(contacts[1], [(C.ASYMPTOMATIC, 3, "集中隔离期间核酸检测阳性，无症状")])
-        room = Room.objects.filter(site__district_id=index.district_id).order_by("site_id", "number").first()
+        room = _room_with_space(index.district_id)
         scenario.measure(
             contacts[1], K.CENTRALIZED_OBSERVATION if room else K.DESIGNATED_HOSPITAL, 3, room=room
         )
+
+
+def _room_with_space(district_id: int) -> Room | None:
+    """The first room of the district's sites with fewer open episodes than it holds."""
+    open_here = Count("episodes", filter=Q(episodes__status=Episode.Status.OPEN))
+    return (
+        Room.objects.filter(site__district_id=district_id)
+        .annotate(occupants=open_here)
+        .filter(occupants__lt=F("capacity"))
+        .order_by("site_id", "number")
+        .first()
+    )
 
 
 def _apart(scenario: _Scenario) -> None:

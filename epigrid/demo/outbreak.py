@@ -93,10 +93,13 @@ def demo_outbreak_load(*, staff: User | None = None, seed: str = SEED) -> DemoOu
     )
     arrival_of_household = {p.household_id: arrivals[p.pk] for p in returnees}
     episodes: list[Episode] = []
+    # 单人单间: each centralized returnee gets a room of their own; when the rooms run out, the rest
+    # stay at home (the rows are bulk-written, so the capacity check of episode_start is kept here).
+    free_rooms = list(reversed(rooms))
     for person in [*returnees, *family.order_by("pk")]:
         returnee = person.pk in arrivals
         start = arrivals[person.pk] if returnee else arrival_of_household[person.household_id]
-        central = returnee and rng.random() < CENTRAL and len(episodes) < len(rooms) * 4
+        central = returnee and rng.random() < CENTRAL and bool(free_rooms)
         episodes.append(
             Episode(
                 person=person,
@@ -108,7 +111,7 @@ def demo_outbreak_load(*, staff: User | None = None, seed: str = SEED) -> DemoOu
                 kind=Episode.Kind.CENTRAL if central else Episode.Kind.HOME,
                 basis=Episode.Basis.OUTBREAK_RETURN if returnee else Episode.Basis.OTHER,
                 basis_note="" if returnee else "疫区返回人员的同住家属",
-                room=rng.choice(rooms) if central else None,
+                room=free_rooms.pop() if central else None,
                 policy=policy,
                 started_on=start,
                 last_exposure=start,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import batched, chain, islice
 from typing import Any
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,11 +29,12 @@ from epigrid.core.roles import Capabilities, Role
 from epigrid.deptforms.fields import CATALOGUE, ID_NUMBER, PHONE, FieldDef, Group, RowData
 from epigrid.deptforms.models import FormTemplate, Grouping, RowSource
 from epigrid.lib.masking import mask_id_number, mask_name, mask_phone
-from epigrid.monitoring.models import Episode, Room, Site
+from epigrid.monitoring.models import Episode
 from epigrid.people.models import Person, ScreeningEntry, TravelRecord
 from epigrid.regions.models import LEVEL_FIELD, Assignment, Level, Region
 from epigrid.regions.scope import subtree_q
 from epigrid.reports.indicators import indicator_table, indicator_values
+from epigrid.resources.facilities import site_table
 
 CHUNK = 1_000
 GROUP_LEVEL = {Grouping.TOWN: Level.TOWN, Grouping.VILLAGE: Level.VILLAGE, Grouping.GRID: Level.GRID}
@@ -416,32 +417,6 @@ def figures_table(*, form: FormTemplate, region: Region, cutoff: dt.datetime) ->
 
 
 def _site_rows(region: Region, cutoff: dt.datetime, keys: Sequence[str]) -> list[tuple[str, list[int]]]:
-    """One row per observation site of the region's district: rooms, people in them, free rooms."""
-    district_id = region.depth_ids[0]
-    day = cutoff.date()
-    sites = list(Site.objects.filter(district_id=district_id).order_by("name"))
-    rooms = dict(
-        Room.objects.filter(site__in=sites).values_list("site_id").annotate(n=Count("id")).order_by()
-    )
-    occupied = Episode.objects.filter(_open_at(cutoff, day), room__site__in=sites)
-    used_rooms = dict(
-        occupied.values_list("room__site_id").annotate(n=Count("room_id", distinct=True)).order_by()
-    )
-    here = occupied.filter(_chain(region))
-    people = dict(here.values_list("room__site_id").annotate(n=Count("person_id", distinct=True)).order_by())
-    outbreak = dict(
-        here.filter(Q(basis=Episode.Basis.OUTBREAK_RETURN) | _outbreak_q("person__travels__"))
-        .values_list("room__site_id")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
-    )
-    result: list[tuple[str, list[int]]] = []
-    for site in sites:
-        values = {
-            "rooms": rooms.get(site.pk, 0),
-            "occupied": people.get(site.pk, 0),
-            "occupied_outbreak": outbreak.get(site.pk, 0),
-            "free_rooms": rooms.get(site.pk, 0) - used_rooms.get(site.pk, 0),
-        }
-        result.append((site.name, [values.get(k, 0) for k in keys]))
-    return result
+    """One row per observation site of the region's district (defined once, in ``site_table``)."""
+    rows, _total = site_table(region, cutoff)
+    return [(row.name, [row.values.get(k, 0) for k in keys]) for row in rows]

@@ -83,6 +83,7 @@ def _chain_for(person: Person, kind: str, room: Room | None) -> dict[str, int | 
             raise EpisodeError(_("集中医学观察须选择隔离点和房间。"))
         if room.site.district_id != person.district_id:
             raise EpisodeError(_("隔离点不在此人所在的区/县。"))
+        _room_has_space(room)
         chain: dict[str, int | None] = {col: getattr(person, col) for col in CHAIN}
         chain["district_id"] = room.site.district_id
         chain["household_id"] = person.household_id
@@ -93,6 +94,18 @@ def _chain_for(person: Person, kind: str, room: Room | None) -> dict[str, int | 
         raise EpisodeError(_("该人员尚未落户，不能居家观察；请先落户或安排集中医学观察。"))
     household = Household.objects.get(pk=person.household_id)
     return {**{col: getattr(household, col) for col in CHAIN}, "household_id": household.pk}
+
+
+def _room_has_space(room: Room) -> None:
+    """Refuse a room whose open episodes already reach its capacity (单人单间 unless it holds more).
+
+    The room row is locked first, so two starts into the same last bed wait for each other
+    (PostgreSQL); SQLite serializes writers anyway. Called inside the start's transaction.
+    """
+    capacity = Room.objects.select_for_update().values_list("capacity", flat=True).get(pk=room.pk)
+    occupants = Episode.objects.filter(room_id=room.pk, status=Episode.Status.OPEN).count()
+    if occupants >= capacity:
+        raise EpisodeError(_("该房间已住满（可住%(n)s人）。") % {"n": capacity})
 
 
 def _check_date(day: dt.date | None, today: dt.date) -> None:
