@@ -143,6 +143,13 @@ class World:
         )  # fmt: skip
         return result.handovers[0]
 
+    @cached_property
+    def depot_a(self):
+        """甲镇's depot (its own stock), made as its first receipt would make it (built on first use)."""
+        from epigrid.resources.services import depot_for_region
+
+        return depot_for_region(self.town)
+
     def personas(self) -> dict[str, User]:
         return {
             "hq": self.hq,

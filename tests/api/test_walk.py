@@ -21,6 +21,8 @@ from epigrid.lists.models import ListBatch, ListRow
 from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
 from epigrid.people.models import Screening
 from epigrid.reports.models import UnitReport
+from epigrid.resources.items import builtin_items_ensure
+from epigrid.resources.models import Staffing, StockMovement, SupplyRequest
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
 from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
@@ -36,6 +38,8 @@ LISTINGS = {
     "/api/v1/forms",
     "/api/v1/checkpoints",
     "/api/v1/handovers",
+    "/api/v1/supplies/items",
+    "/api/v1/supplies/requests",
 }
 
 
@@ -79,10 +83,25 @@ REGION_QUERY = {
     "/api/v1/completeness",
     "/api/v1/checkpoints/figures",
     "/api/v1/roads/coverage",
+    "/api/v1/supplies/depots",
 }
 
 
+def _supply_request(world) -> SupplyRequest:
+    """甲镇's open request for masks (made once, before the state is taken)."""
+    found = SupplyRequest.objects.filter(depot=world.depot_a).first()
+    if found is not None:
+        return found
+    mask = next(i for i in builtin_items_ensure() if i.code == "surgical-mask")
+    return SupplyRequest.objects.create(
+        depot=world.depot_a, item=mask, quantity=100, district=world.district, town=world.town,
+        requested_by=world.town_officer,
+    )  # fmt: skip
+
+
 def _call(client: Client, method: str, url: str, world):
+    if method == "GET" and url.endswith("/supplies/allocation"):
+        return client.get(url, {"item": "surgical-mask", "region_id": world.district.pk})
     if method == "GET":
         return client.get(url, {"region_id": world.grid_a.pk} if url in REGION_QUERY else None)
     if url.endswith("/screenings"):
@@ -119,6 +138,17 @@ def _call(client: Client, method: str, url: str, world):
         body = {"status": "received"}
     if url.endswith("/acks"):
         body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
+    supply = {"item": "surgical-mask", "quantity": 1}
+    if url.endswith(("/receipts", "/issues")):
+        body = {**supply, "recipient": "甲村卡口值守人员"}
+    if url.endswith("/transfers"):
+        body = {**supply, "target_depot_id": world.depot_a.pk}
+    if url.endswith("/staffing"):
+        body = {"staff_on_duty": 3}
+    if url.endswith("/supplies/requests"):
+        body = {**supply, "depot_id": world.depot_a.pk}
+    if url.endswith("/supplies/allocation"):
+        body = {"item": "surgical-mask", "decisions": {str(_supply_request(world).pk): 1}}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
@@ -135,6 +165,10 @@ def _state(world) -> tuple[object, ...]:
         Checkpoint.objects.count(),
         Passage.objects.count(),
         list(Handover.objects.values_list("id", "status")),
+        _supply_request(world).pk,
+        StockMovement.objects.count(),
+        SupplyRequest.objects.count(),
+        list(Staffing.objects.values_list("id", "staff_on_duty")),
     )
 
 
