@@ -158,6 +158,14 @@ def demo(argv: list[str]) -> int:
             f"路网 roads: {demo_roads.network.edge_count} segments, {summary['entries']} entries, "
             f"{summary['blind_spots']} blind spots, {summary['proposals']} points proposed"
         )
+    from epigrid.demo.supplies import demo_supplies_load
+
+    demo_supplies = demo_supplies_load()
+    if demo_supplies.depots:
+        print(
+            f"防护物资 supplies: {demo_supplies.depots} depots, {demo_supplies.movements} ledger lines, "
+            f"{demo_supplies.short} short / {demo_supplies.out} out, {demo_supplies.requests} open requests"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")
