@@ -105,15 +105,3 @@ def requests_for_user(*, user: User, status: str = "") -> QuerySet[SupplyRequest
 
 def district_of(region: Region) -> Region:
     return region if region.level == Level.DISTRICT else Region.objects.get(pk=region.depth_ids[0])
-
-
-def short_counts(*, column: str, ids: list[int]) -> dict[int, int]:
-    """Per unit (a chain column value of the depots: ``town_id`` …), how many (depot, item) pairs are
-    short or out today — the figure the reports and the dashboard show."""
-    depots = list(Depot.objects.filter(**{f"{column}__in": ids}).values_list("pk", column))
-    items = active_items()
-    table = outlooks([pk for pk, _ in depots], items)
-    out = dict.fromkeys(ids, 0)
-    for pk, unit in depots:
-        out[unit] = out.get(unit, 0) + sum(1 for item in items if table[(pk, item.pk)].warning)
-    return out
