@@ -150,6 +150,34 @@ class World:
 
         return depot_for_region(self.town)
 
+    @cached_property
+    def facility_a(self):
+        """The district's fever clinic, 40 beds, 12 in them (built on first use)."""
+        from epigrid.resources.models import Facility
+
+        return Facility.objects.create(
+            district=self.district, kind=Facility.Kind.FEVER_CLINIC, name="测试区人民医院发热门诊",
+            beds=40, occupied=12,
+        )  # fmt: skip
+
+    @cached_property
+    def site_a(self):
+        """The district's observation site with rooms 201 and 202; 曾强 (甲2) in 201 (built on first use)."""
+        import datetime as dt
+
+        from epigrid.monitoring.episodes import episode_start
+        from epigrid.monitoring.models import Episode, Room, Site
+
+        site = Site.objects.create(district=self.district, name="测试宾馆")
+        room = Room.objects.create(site=site, number="201")
+        Room.objects.create(site=site, number="202")
+        person = Person.objects.get(household=self.hh_a2, name="曾强")
+        episode_start(
+            actor=self.hq, person=person, kind=Episode.Kind.CENTRAL, basis=Episode.Basis.OUTBREAK_RETURN,
+            room=room, last_exposure=timezone.localdate() - dt.timedelta(days=2),
+        )  # fmt: skip
+        return site
+
     def personas(self) -> dict[str, User]:
         return {
             "hq": self.hq,

@@ -84,8 +84,8 @@ def districts_of(user: User) -> list[int]:
 class FacilityInput:
     kind: str
     name: str
-    beds: int
-    occupied: int = 0
+    beds: int | str  # checked by the service: a whole number
+    occupied: int | str = 0
     address: str = ""
     phone: str = ""
     active: bool = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from epigrid.resources import views
+from epigrid.resources import facility_urls, views
 
 app_name = "resources"
 
@@ -16,3 +16,6 @@ urlpatterns = [
     path("requests/", views.request_list, name="requests"),
     path("allocation/<slug:item_code>/", views.allocation, name="allocation"),
 ]
+
+# Hospitals, fever clinics and observation sites (epigrid.resources.facility_urls).
+urlpatterns += facility_urls.urlpatterns

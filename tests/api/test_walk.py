@@ -22,7 +22,7 @@ from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
 from epigrid.people.models import Screening
 from epigrid.reports.models import UnitReport
 from epigrid.resources.items import builtin_items_ensure
-from epigrid.resources.models import Staffing, StockMovement, SupplyRequest
+from epigrid.resources.models import Facility, Staffing, StockMovement, SupplyRequest
 from tests import factories as f
 from tests.api.conftest import API, session_client, token_client
 from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
@@ -40,6 +40,8 @@ LISTINGS = {
     "/api/v1/handovers",
     "/api/v1/supplies/items",
     "/api/v1/supplies/requests",
+    "/api/v1/facilities",
+    "/api/v1/sites",
 }
 
 
@@ -149,6 +151,10 @@ def _call(client: Client, method: str, url: str, world):
         body = {**supply, "depot_id": world.depot_a.pk}
     if url.endswith("/supplies/allocation"):
         body = {"item": "surgical-mask", "decisions": {str(_supply_request(world).pk): 1}}
+    if url.endswith("/facilities"):
+        body = {"kind": "fever_clinic", "name": "外区发热门诊", "beds": 10, "district_id": world.district.pk}
+    if url.endswith("/occupancy"):
+        body = {"occupied": 1}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
@@ -169,6 +175,7 @@ def _state(world) -> tuple[object, ...]:
         StockMovement.objects.count(),
         SupplyRequest.objects.count(),
         list(Staffing.objects.values_list("id", "staff_on_duty")),
+        list(Facility.objects.values_list("id", "name", "beds", "occupied", "occupied_on")),
     )
 
 

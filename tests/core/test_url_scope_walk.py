@@ -29,6 +29,8 @@ PARAMETER_OBJECTS = {
     "report_id": "unit_report_a",
     "checkpoint_id": "checkpoint_a",
     "handover_id": "handover_b",
+    "facility_id": "facility_a",
+    "site_id": "site_a",
     "depot_id": "depot_a",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
