@@ -132,6 +132,14 @@ def demo(argv: list[str]) -> int:
             f"病例与密接 cases: {demo_cases.cases} people classified, {demo_cases.contacts} contacts, "
             f"{demo_cases.measures} measures"
         )
+    from epigrid.demo.facilities import demo_facilities_load
+
+    demo_facilities = demo_facilities_load()
+    if demo_facilities.hospitals:
+        print(
+            f"医疗机构 facilities: {demo_facilities.hospitals} hospitals, {demo_facilities.clinics} "
+            f"fever clinics, {demo_facilities.occupied}/{demo_facilities.beds} beds in use"
+        )
     from epigrid.demo.reports import demo_reports_load
 
     demo_reports = demo_reports_load()
