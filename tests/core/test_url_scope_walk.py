@@ -37,6 +37,7 @@ PARAMETER_OBJECTS = {
 PARAMETER_VALUES = {
     "<str:token>": "forged-token-opens-nothing",
     "<slug:name>": "no-such-form",
+    "<slug:item_code>": "surgical-mask",  # an item, not a place: the district decides (HQ only)
     "<str:day>": "2026-01-01",  # the report document of a day: the region decides
 }
 # The JSON API answers 401 instead of redirecting to the log-in page, and 405 to a GET of a path that
