@@ -143,6 +143,16 @@ class StockMovement(models.Model):
         indexes = [
             models.Index(fields=["depot", "item", "occurred_on"], name="movement_depot_item_idx"),
             models.Index(fields=["district", "occurred_on"], name="movement_district_day_idx"),
+            # The days-of-supply forecast reads the last week's issues of a subtree from the index alone
+            # (not partial: SQLite cannot match a partial index to a bound parameter).
+            models.Index(
+                fields=["district", "kind", "occurred_on", "depot", "item", "quantity"],
+                name="movement_issue_district_idx",
+            ),
+            models.Index(
+                fields=["town", "kind", "occurred_on", "depot", "item", "quantity"],
+                name="movement_issue_town_idx",
+            ),
         ]
 
     def __str__(self) -> str:

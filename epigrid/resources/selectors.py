@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from epigrid.core.models import User
-from epigrid.regions.models import Level, Region
+from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for, subtree_q
 from epigrid.resources.forecast import Outlook, outlooks
 from epigrid.resources.models import Depot, StockMovement, SupplyItem, SupplyRequest
@@ -68,7 +68,11 @@ def supply_overview(*, user: User, region: Region, warnings_only: bool = False) 
     """
     items = active_items()
     depots = list(depots_for_user(user=user, region=region).order_by("region__path", "site_id", "id"))
-    table = outlooks([d.pk for d in depots], items)
+    # The subtree's depots are one chain column's value: each query is one indexed equality.
+    level = min(region.level, Level.VILLAGE)
+    column = LEVEL_FIELD[level]
+    chain = (column, region.pk if region.level <= Level.VILLAGE else region.depth_ids[Level.VILLAGE - 1])
+    table = outlooks([d.pk for d in depots], items, chain=chain)
     rows = []
     for depot in depots:
         cells = [table[(depot.pk, item.pk)] for item in items]

@@ -45,22 +45,13 @@ from epigrid.resources.services import (
 K = StockMovement.Kind
 
 
-def _days(cell: Outlook) -> str:
-    if cell.days_left is None:
-        return "—"
-    return f"{cell.days_left:.1f}" if cell.days_left < 10 else f"{cell.days_left:.0f}"
-
-
 def _cell_html(cell: Outlook) -> str:
-    level = cell.level
-    title = (
-        _("库存 %(stock)s，日均用量 %(per_day).1f，可用 %(days)s 天")
-        % {"stock": cell.stock, "per_day": cell.per_day, "days": _days(cell)}
-        if level != UNUSED
-        else _("库存 %(stock)s，近期无用量") % {"stock": cell.stock}
-    )
-    days = f"<small>{_days(cell)}{escape(_('天'))}</small>" if level != UNUSED else ""
-    return f'<td class="num supply-{level}" title="{escape(title)}">{cell.stock}{days}</td>'
+    """One cell: the stock and, for an item in use, its days of supply (the legend explains both)."""
+    if cell.level == UNUSED:
+        return f'<td class="num">{cell.stock}</td>'
+    days = cell.days_left or 0.0
+    shown = f"{days:.1f}" if days < 10 else f"{days:.0f}"
+    return f'<td class="num supply-{cell.level}">{cell.stock}<small>{shown}</small></td>'
 
 
 def _overview_body(overview: Overview) -> SafeString:

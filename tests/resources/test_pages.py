@@ -19,7 +19,7 @@ def test_the_overview_marks_a_town_whose_masks_last_two_days(world, depots, mask
     stock_receive(actor=world.town_officer, depot=depots["town"], item=mask, quantity=160)
     stock_receive(actor=world.hq, depot=depots["district"], item=mask, quantity=10_000)
     body = _client(world.hq).get(f"/resources/regions/{world.district.pk}/").content.decode()
-    assert "甲镇" in body and 'class="num supply-short"' in body and "可用 2.0 天" in body
+    assert "甲镇" in body and '<td class="num supply-short">160<small>2.0</small></td>' in body
     assert "项物资告急" in body
     short_only = _client(world.hq).get(f"/resources/regions/{world.district.pk}/?short=1").content.decode()
     assert "甲镇</a>" in short_only and "测试区物资储备库</a>" not in short_only
