@@ -14,8 +14,10 @@ from django.http import Http404
 from epigrid.core.models import User
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for, subtree_q
-from epigrid.resources.forecast import Outlook, outlooks
+from epigrid.resources.forecast import OUT, SHORT, Outlook, outlooks
 from epigrid.resources.models import Depot, StockMovement, SupplyItem, SupplyRequest
+
+WARNING_LEVELS = frozenset({OUT, SHORT})
 
 
 def depots_for_user(*, user: User, region: Region | None = None) -> QuerySet[Depot]:
@@ -37,15 +39,13 @@ def active_items() -> list[SupplyItem]:
     return list(SupplyItem.objects.filter(active=True).order_by("sort", "id"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OverviewRow:
-    depot: Depot
+    depot_id: int
+    name: str
     level: int  # the depot region's level (1 district … 3 village); sites sort with their region
     cells: list[Outlook]
-
-    @property
-    def warnings(self) -> int:
-        return sum(1 for cell in self.cells if cell.warning)
+    warnings: int  # items short or out
 
 
 @dataclass(frozen=True)
@@ -64,28 +64,35 @@ class Overview:
 def supply_overview(*, user: User, region: Region, warnings_only: bool = False) -> Overview:
     """Every depot of ``region``'s subtree in scope x every active item: stock and days of supply.
 
-    Three grouped queries (``forecast.outlooks``) and one for the depots, whatever their number.
+    Four queries whatever the number of depots: the depots (as values, not models: a city district has
+    a thousand) and the three of ``forecast.outlooks``, each one indexed equality on a chain column.
     """
     items = active_items()
-    depots = list(depots_for_user(user=user, region=region).order_by("region__path", "site_id", "id"))
-    # The subtree's depots are one chain column's value: each query is one indexed equality.
+    depots = list(
+        depots_for_user(user=user, region=region)
+        .order_by("region__path", "site_id", "id")
+        .values_list("pk", "name", "region__level")
+    )
     level = min(region.level, Level.VILLAGE)
-    column = LEVEL_FIELD[level]
-    chain = (column, region.pk if region.level <= Level.VILLAGE else region.depth_ids[Level.VILLAGE - 1])
-    table = outlooks([d.pk for d in depots], items, chain=chain)
-    rows = []
-    for depot in depots:
-        cells = [table[(depot.pk, item.pk)] for item in items]
-        row = OverviewRow(depot, depot.region.level, cells)
-        if not warnings_only or row.warnings:
-            rows.append(row)
+    chain = (
+        LEVEL_FIELD[level],
+        region.pk if region.level <= Level.VILLAGE else region.depth_ids[Level.VILLAGE - 1],
+    )
+    table = outlooks([pk for pk, _, _ in depots], items, chain=chain)
+    item_ids = [item.pk for item in items]
     totals = [0] * len(items)
     short = [0] * len(items)
-    for depot in depots:
-        for i, item in enumerate(items):
-            cell = table[(depot.pk, item.pk)]
+    rows = []
+    for pk, name, region_level in depots:
+        cells = [table[pk, item_id] for item_id in item_ids]
+        warnings = 0
+        for i, cell in enumerate(cells):
             totals[i] += cell.stock
-            short[i] += 1 if cell.warning else 0
+            if cell.level in WARNING_LEVELS:
+                short[i] += 1
+                warnings += 1
+        if not warnings_only or warnings:
+            rows.append(OverviewRow(pk, name, region_level, cells, warnings))
     return Overview(region, items, rows, totals, short)
 
 

@@ -60,11 +60,10 @@ def _overview_body(overview: Overview) -> SafeString:
     parts = []
     indent: dict[int, str] = {Level.DISTRICT: "", Level.TOWN: "", Level.VILLAGE: "　"}
     for row in overview.rows:
-        depot = row.depot
         mark = f' <strong class="bad">{row.warnings}</strong>' if row.warnings else ""
         parts.append(
             f'<tr><th scope="row">{indent.get(row.level, "")}'
-            f'<a href="/resources/depots/{depot.pk}/">{escape(depot.name)}</a>{mark}</th>'
+            f'<a href="/resources/depots/{row.depot_id}/">{escape(row.name)}</a>{mark}</th>'
             + "".join(_cell_html(c) for c in row.cells)
             + "</tr>"
         )
