@@ -198,9 +198,11 @@ def default_language():
     active in the test's thread (LocaleMiddleware activates, nothing deactivates), which would make
     later tests depend on the order they run in."""
     from django.conf import settings
+    from django.core.cache import cache
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+    cache.clear()  # kept sums (e.g. the supplies forecast's) must not outlive the test's database
     yield
     translation.activate(settings.LANGUAGE_CODE)
 

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.core.cache import cache
+from django.db.models import Max, QuerySet, Sum
 
 from epigrid.core.clock import local_today
 from epigrid.resources.models import Depot, Staffing, Stock, StockMovement, SupplyItem, SupplyRequest
 
 RECENT_DAYS = 7
+ISSUED_KEEP_SECONDS = 6 * 3600
 OUT = "out"
 SHORT = "short"
 OK = "ok"
@@ -74,6 +76,46 @@ def planned_per_day(staffing: tuple[int, int] | None, item: SupplyItem) -> float
     return float(Decimal(staff) * Decimal(shifts) * item.use_per_shift)
 
 
+def _issued_now(moved: QuerySet[StockMovement], today: dt.date) -> dict[int, dict[int, int]]:
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    issued: dict[int, dict[int, int]] = {}
+    for d, i, q in (
+        moved.filter(kind=StockMovement.Kind.ISSUE, occurred_on__gte=since, occurred_on__lt=today)
+        .values_list("depot_id", "item_id")
+        .annotate(q=Sum("quantity"))
+        .order_by()
+    ):
+        issued.setdefault(d, {})[i] = -int(q or 0)
+    return issued
+
+
+def _issued(
+    moved: QuerySet[StockMovement], today: dt.date, chain: tuple[str, int] | None, item_ids: list[int]
+) -> dict[int, dict[int, int]]:
+    """The issues of the seven whole days before today, per depot and item.
+
+    Those days are over, so for a region's subtree the sums are kept (in the process's cache) for the
+    day and reused while no issue dated in them has been written since: the check is one look at the
+    ledger's rows added after the kept sums (by id), however long the ledger.
+    """
+    if chain is None:
+        return _issued_now(moved, today)
+    key = f"supply-issued:{chain[0]}:{chain[1]}:{today.isoformat()}:{hash(tuple(item_ids))}"
+    kept = cache.get(key)
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    if kept is not None:
+        last_id, issued = kept
+        changed = moved.filter(
+            pk__gt=last_id, kind=StockMovement.Kind.ISSUE, occurred_on__gte=since, occurred_on__lt=today
+        ).exists()
+        if not changed:
+            return issued  # type: ignore[no-any-return]
+    last_id = StockMovement.objects.aggregate(m=Max("id"))["m"] or 0  # before the sums: nothing slips by
+    issued = _issued_now(moved, today)
+    cache.set(key, (last_id, issued), ISSUED_KEEP_SECONDS)
+    return issued
+
+
 def outlooks(
     depot_ids: Sequence[int],
     items: Sequence[SupplyItem],
@@ -105,15 +147,7 @@ def outlooks(
     people = {
         d: s * n for d, s, n in staffing_rows.values_list("depot_id", "staff_on_duty", "shifts_per_day")
     }
-    since = today - dt.timedelta(days=RECENT_DAYS)
-    issued: dict[int, dict[int, int]] = {}
-    for d, i, q in (
-        moved.filter(kind=StockMovement.Kind.ISSUE, occurred_on__gte=since, occurred_on__lt=today)
-        .values_list("depot_id", "item_id")
-        .annotate(q=Sum("quantity"))
-        .order_by()
-    ):
-        issued.setdefault(d, {})[i] = -int(q or 0)
+    issued = _issued(moved, today, chain, item_ids)
     warn = warn_days()
     uses = [(item.pk, float(item.use_per_shift)) for item in items]
     idle = Outlook(0, 0.0, 0.0, None, UNUSED)  # nothing held, nothing used: most cells of a big table
