@@ -30,6 +30,7 @@ from epigrid.checkpoints.selectors import (
     checkpoints_for_user,
     handover_get_for_user,
     handovers_for_user,
+    passage_count,
     passages_for_checkpoint,
 )
 from epigrid.checkpoints.services import (
@@ -478,7 +479,7 @@ def passage_list(
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
     day = filters.day or local_today()
-    count = Passage.objects.filter(checkpoint=checkpoint, day=day).count()
+    count = passage_count(checkpoint=checkpoint, day=day)
     lines = passages_for_checkpoint(
         user=user, checkpoint=checkpoint, day=day, request=request, limit=page.offset + page.limit
     )[page.offset :]

@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
+from epigrid.lib.masking import mask_name
+from epigrid.people.models import Person
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for, subtree_q
 
@@ -145,6 +147,46 @@ def checkpoint_series(
 class PassageLine:
     passage: Passage
     people: list[tuple[PassagePerson, str, str]]  # (row, id number as shown, phone as shown)
+
+
+def passage_count(*, checkpoint: Checkpoint, day: dt.date) -> int:
+    """How many passages a checkpoint registered on a day (a count: no personal data)."""
+    return Passage.objects.filter(checkpoint=checkpoint, day=day).count()
+
+
+@dataclass(frozen=True)
+class Registered:
+    person_id: int
+    name_masked: str
+    place: str  # town and village
+
+
+def registered_by_id_number(
+    *, user: User, checkpoint: Checkpoint, id_number: str, request: HttpRequest | None = None
+) -> Registered | None:
+    """Whether a (normalised) ID number belongs to someone registered in the checkpoint's district,
+    answered as the checkpoint role may see it: the name masked, the town and village; logged."""
+    person = (
+        Person.objects.filter(
+            district_id=checkpoint.district_id, id_number=id_number, merged_into__isnull=True
+        )
+        .select_related("village", "town")
+        .order_by("id")
+        .first()
+    )
+    if person is None:
+        return None
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        object_type="checkpoint_lookup",
+        object_id=person.pk,
+        region_path=checkpoint.region.path,
+        detail={"by": "id_number"},
+        request=request,
+    )
+    place = " ".join(r.name for r in (person.town, person.village) if r is not None)
+    return Registered(person.pk, mask_name(person.name), place)
 
 
 def passages_for_checkpoint(

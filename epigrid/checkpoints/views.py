@@ -24,6 +24,7 @@ from epigrid.checkpoints.selectors import (
     handover_get_for_user,
     handovers_for_user,
     passages_for_checkpoint,
+    registered_by_id_number,
 )
 from epigrid.checkpoints.services import (
     CheckpointInput,
@@ -37,8 +38,6 @@ from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent
 from epigrid.core.roles import Role
 from epigrid.lib.idcard import parse_id
-from epigrid.lib.masking import mask_name
-from epigrid.people.models import Person
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for, subtree_q
 from epigrid.regions.selectors import region_ancestors, region_get_for_user, region_roots_for_user
@@ -299,28 +298,11 @@ def person_lookup(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
         if not parsed.valid or parsed.normalized is None:
             context["error"] = parsed.error
         else:
-            person = (
-                Person.objects.filter(
-                    district_id=checkpoint.district_id, id_number=parsed.normalized, merged_into__isnull=True
-                )
-                .select_related("village", "town")
-                .order_by("id")
-                .first()
+            found = registered_by_id_number(
+                user=user, checkpoint=checkpoint, id_number=parsed.normalized, request=request
             )
-            if person is not None:
-                context["found"] = {
-                    "name": mask_name(person.name),
-                    "place": " ".join(r.name for r in (person.town, person.village) if r is not None),
-                }
-                audit_log(
-                    actor=user,
-                    action=AuditEvent.Action.READ,
-                    object_type="checkpoint_lookup",
-                    object_id=person.pk,
-                    region_path=checkpoint.region.path,
-                    detail={"by": "id_number"},
-                    request=request,
-                )
+            if found is not None:
+                context["found"] = {"name": found.name_masked, "place": found.place}
             else:
                 context["new"] = True
             context["sex"] = parsed.sex
