@@ -21,6 +21,9 @@ year of movements.
    (b) the overview page ``GET /resources/regions/<district id>/`` through Django's test client,
        logged in as the district's HQ (skipped when the page is not there).
 
+3. (c) the page through the real server (``epigrid serve``, 2 processes, HTTP on 127.0.0.1) as the
+   same HQ user, after four warm-up requests.
+
 Prints a table and writes benchmarks/results/supply-overview-{sqlite,postgres}.json.
 """
 
@@ -38,7 +41,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _harness import RESULTS, empty_database, epigrid, own_env, save
+from _harness import RESULTS, Session, empty_database, epigrid, own_env, save, time_get, wait_for
 
 NAME = "supplies"
 TARGET_P95_MS = 200.0
@@ -47,6 +50,10 @@ VILLAGES_PER_TOWN = 49
 EXTRA_ITEMS = 19
 LINES_PER_PAIR = 50  # ledger lines per depot and item over the year (before the last two weeks' issues)
 SEED = 20200127
+
+
+HQ_USERNAME = "bench-hq"
+HQ_PASSWORD = "bench-hq-password"  # noqa: S105 (a local benchmark database only)
 
 
 def _stats(samples: list[float]) -> dict[str, float | int]:
@@ -108,11 +115,13 @@ def build_and_time(runs: int, reuse: bool) -> dict[str, object]:
     started = time.monotonic()
     built = Region.objects.filter(code="620199").first()
     if reuse and built is not None:  # time again on the data set built before
-        hq_user = User.objects.get(username="bench-hq")
+        hq_user = User.objects.get(username=HQ_USERNAME)
+        hq_user.set_password(HQ_PASSWORD)  # for the run through the real server
+        hq_user.save(update_fields=["password"])
         items_all = list(SupplyItem.objects.filter(active=True).order_by("sort", "id"))
         return _time(built, hq_user, items_all, runs, None, StockMovement.objects.count())
     district, regions = _regions()
-    hq = User.objects.create_user(username="bench-hq", password=None, role=Role.DISTRICT_HQ)
+    hq = User.objects.create_user(username=HQ_USERNAME, password=HQ_PASSWORD, role=Role.DISTRICT_HQ)
     assignment_add(user=hq, region=district)  # type: ignore[arg-type]
     items = builtin_items_ensure()
     for n in range(EXTRA_ITEMS):
@@ -192,7 +201,11 @@ def _time(
     chain = ("district_id", district.pk)  # type: ignore[attr-defined]
     import gc
 
-    gc.freeze()  # as epigrid/wsgi.py does in every web process once the application is loaded
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (as epigrid/wsgi.py does in every web process: views loaded,
+    gc.collect()  # then everything loaded frozen out of the collector's sight)
+    gc.freeze()
     # The first call sums the last week's issues; later ones reuse the sums while the week is unchanged.
     cold = _stats(timed(lambda: outlooks(depot_ids, items, chain=chain), 1))
     selector = _stats(timed(lambda: outlooks(depot_ids, items, chain=chain), runs))
@@ -212,6 +225,7 @@ def _time(
     else:
         page = {"skipped": f"GET {url} answered {first.status_code}"}
     return {
+        "district_id": district.pk,  # type: ignore[attr-defined]
         "database": connection.vendor,
         "build_seconds": build_seconds,
         "depots": len(depot_ids),
@@ -241,8 +255,31 @@ def run(db: str, runs: int, reuse: bool) -> dict[str, object]:
     if reuse and previous.exists():  # the data set's build time is the run that built it
         result["build_seconds"] = json.loads(previous.read_text(encoding="utf-8")).get("build_seconds")
     result["database"] = db
+    result["server_page"] = _served(env, runs, int(result.get("district_id", 0)))
     result["total_seconds"] = round(time.monotonic() - started, 1)
     return result
+
+
+def _served(env: dict[str, str], runs: int, district_id: int) -> dict[str, object]:
+    """(c) The same page through the real server (``epigrid serve``: granian, 2 processes, loopback),
+    as the district's HQ in a browser would get it, after two warm-up requests per process."""
+    if not district_id:
+        return {"skipped": "no district id"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "epigrid.cli", "serve"], env={**env, "EPIGRID_WEB_WORKERS": "2"}
+    )
+    try:
+        base = f"http://127.0.0.1:{env['EPIGRID_PORT']}"
+        wait_for(base + "/healthz", 60)
+        session = Session(base)
+        session.login(HQ_USERNAME, HQ_PASSWORD)
+        path = f"/resources/regions/{district_id}/"
+        for _ in range(4):
+            time_get(session, path)
+        return {**_stats([time_get(session, path) for _ in range(runs)]), "path": path}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def main() -> None:
@@ -265,7 +302,8 @@ def main() -> None:
         label = f"{result['depots']} depots x {result['items']} items, {result['movements']:,} lines"
         for name, row in (
             ("(a) forecast.outlooks", result["selector"]),
-            ("(b) GET /resources/regions/<id>/", result["page"]),
+            ("(b) GET /resources/regions/<id>/ (test client)", result["page"]),
+            ("(c) the same page through epigrid serve", result["server_page"]),
         ):
             assert isinstance(row, dict)
             if "skipped" in row:
