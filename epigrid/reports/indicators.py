@@ -32,6 +32,7 @@ from epigrid.monitoring.models import Episode, HealthCheck, Policy
 from epigrid.monitoring.policy import slot_deadline, slots
 from epigrid.people.models import Person, Screening, ScreeningEntry
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
+from epigrid.resources.selectors import supply_warnings
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ GROUP_LABELS: dict[str, StrOrPromise] = {
     "screening": _("入户摸排"),
     "checks": _("体温监测"),
     "checkpoints": _("卡口检查"),
+    "supplies": _("防护物资"),
 }
 
 
@@ -61,7 +63,7 @@ def _i(key: str, label: StrOrPromise, unit: str, group: str) -> tuple[str, Indic
 # The measure words, marked for the catalogue; ``Indicator.unit`` keeps the Chinese msgid.
 UNITS = (
     gettext_noop("人"), gettext_noop("例"), gettext_noop("户"), gettext_noop("批"), gettext_noop("人次"),
-    gettext_noop("辆"),
+    gettext_noop("辆"), gettext_noop("项"),
 )  # fmt: skip
 
 
@@ -99,6 +101,8 @@ INDICATORS: dict[str, Indicator] = dict(
         _i("checkpoint_turned_back", _("卡口劝返"), "人次", "checkpoints"),
         _i("checkpoint_handed_over", _("卡口移交属地"), "人次", "checkpoints"),
         _i("checkpoint_fever_clinic", _("卡口送发热门诊"), "人次", "checkpoints"),
+        _i("supplies_short", _("告急物资（单位×品种）"), "项", "supplies"),
+        _i("supplies_out", _("其中已断货"), "项", "supplies"),
     ]
 )
 
@@ -369,6 +373,15 @@ def _checkpoints(f: _Figures, level: int) -> None:
             f.add(unit, key, figures[figure])
 
 
+def _supplies(f: _Figures, level: int) -> None:
+    """Items short or out at the units' depots at the end of the report day (none below a village)."""
+    if level > Level.VILLAGE:
+        return
+    for unit, (short, gone) in supply_warnings(column=f.column, ids=f.ids, day=f.day).items():
+        f.add(unit, "supplies_short", short)
+        f.add(unit, "supplies_out", gone)
+
+
 _CASE_KEYS = frozenset(_CLASSIFIED)
 _EPISODE_KEYS = frozenset({*_EPISODE_KIND, "observation_total", "released_today", "new_observation_today"})
 _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
@@ -379,6 +392,7 @@ _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
     (frozenset({"households_visited", "people_screened"}), lambda f, level: _screening(f)),
     (frozenset({"checks_due_today", "checks_missed_today"}), lambda f, level: _checks(f)),
     (frozenset(_CHECKPOINT_KEYS), _checkpoints),
+    (frozenset({"supplies_short", "supplies_out"}), _supplies),
 ]
 
 

@@ -122,8 +122,13 @@ def outlooks(
     *,
     today: dt.date | None = None,
     chain: tuple[str, int] | None = None,
+    stock_as_of: dt.date | None = None,
 ) -> dict[tuple[int, int], Outlook]:
     """The outlook of every (depot, item) pair of ``depot_ids`` x ``items``.
+
+    ``stock_as_of`` (a past day, for a report): the stock at the end of that day — today's less every
+    line dated after it — and the issues of the seven days up to it (``today`` = the day after). The
+    staffing is today's.
 
     ``chain`` (``("district_id", 5)`` …), when the depots are a region's subtree, makes each query one
     indexed equality on that chain column instead of a list of a thousand ids.
@@ -144,6 +149,15 @@ def outlooks(
     stock: dict[int, dict[int, int]] = {}
     for d, i, q in stock_rows.values_list("depot_id", "item_id", "quantity"):
         stock.setdefault(d, {})[i] = q
+    if stock_as_of is not None:
+        for d, i, q in (
+            moved.filter(occurred_on__gt=stock_as_of)
+            .values_list("depot_id", "item_id")
+            .annotate(q=Sum("quantity"))
+            .order_by()
+        ):
+            held = stock.setdefault(d, {})
+            held[i] = held.get(i, 0) - int(q or 0)
     people = {
         d: s * n for d, s, n in staffing_rows.values_list("depot_id", "staff_on_duty", "shifts_per_day")
     }

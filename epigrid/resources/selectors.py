@@ -6,6 +6,8 @@ checkpoint), so it is shown only to users whose scope holds the depot.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
@@ -116,3 +118,26 @@ def requests_for_user(*, user: User, status: str = "") -> QuerySet[SupplyRequest
 
 def district_of(region: Region) -> Region:
     return region if region.level == Level.DISTRICT else Region.objects.get(pk=region.depth_ids[0])
+
+
+def supply_warnings(*, column: str, ids: Sequence[int], day: dt.date) -> dict[int, tuple[int, int]]:
+    """Per unit (a depot chain column's value: ``town_id`` …), the (depot, item) pairs short and out
+    at the end of ``day`` — the daily report's supply figures. Counts only."""
+    out = {pk: (0, 0) for pk in ids}
+    depots = list(Depot.objects.filter(**{f"{column}__in": list(ids)}).values_list("pk", column))
+    if not depots:
+        return out
+    items = active_items()
+    chain = (column, ids[0]) if len(ids) == 1 else None
+    table = outlooks(
+        [pk for pk, _ in depots], items, today=day + dt.timedelta(days=1), chain=chain, stock_as_of=day
+    )
+    counts: dict[int, list[int]] = {pk: [0, 0] for pk in ids}
+    for pk, unit in depots:
+        for item in items:
+            level = table[pk, item.pk].level
+            if level in WARNING_LEVELS:
+                counts[unit][0] += 1
+                if level == OUT:
+                    counts[unit][1] += 1
+    return {pk: (short, gone) for pk, (short, gone) in counts.items()}

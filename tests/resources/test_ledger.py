@@ -166,3 +166,24 @@ def test_the_kept_week_of_issues_follows_a_late_entry(world, depots, mask):
         actor=world.town_officer, depot=town, item=mask, quantity=70, recipient="干部", occurred_on=yesterday
     )
     assert outlooks([town.pk], [mask], chain=chain)[(town.pk, mask.pk)].recent_per_day == 20
+
+
+def test_the_daily_report_counts_items_short_or_out_at_the_end_of_its_day(world, depots, mask, items):
+    from epigrid.reports.indicators import indicator_table, report_cutoff
+
+    town = depots["town"]
+    yesterday = local_today() - dt.timedelta(days=1)
+    staffing_set(actor=world.town_officer, depot=town, staff_on_duty=50, shifts_per_day=2)
+    stock_receive(actor=world.town_officer, depot=town, item=mask, quantity=150, occurred_on=yesterday)
+    stock_receive(
+        actor=world.town_officer, depot=town, item=items["gloves"], quantity=5000, occurred_on=yesterday
+    )
+    # Yesterday: masks for 1.5 days (short), gloves plenty. Today's delivery does not change yesterday.
+    stock_receive(actor=world.town_officer, depot=town, item=mask, quantity=5000)
+    table = indicator_table(
+        [world.town, world.street], report_cutoff(yesterday), ["supplies_short", "supplies_out"]
+    )
+    assert table[world.town.pk] == {"supplies_short": 1, "supplies_out": 0}
+    assert table[world.street.pk] == {"supplies_short": 0, "supplies_out": 0}
+    today = indicator_table([world.town], report_cutoff(local_today()), ["supplies_short"])
+    assert today[world.town.pk]["supplies_short"] == 0
