@@ -151,6 +151,15 @@ class World:
         return depot_for_region(self.town)
 
     @cached_property
+    def supply_request_a(self):
+        """甲镇's request to the district for 500 masks (built on first use)."""
+        from epigrid.resources.items import builtin_items_ensure
+        from epigrid.resources.services import request_submit
+
+        mask = next(i for i in builtin_items_ensure() if i.code == "surgical-mask")
+        return request_submit(actor=self.town_officer, depot=self.depot_a, item=mask, quantity=500)
+
+    @cached_property
     def facility_a(self):
         """The district's fever clinic, 40 beds, 12 in them (built on first use)."""
         from epigrid.resources.models import Facility

@@ -116,6 +116,13 @@ def requests_for_user(*, user: User, status: str = "") -> QuerySet[SupplyRequest
     return rows.order_by("-created_at", "-id")
 
 
+def request_get_for_user(*, user: User, request_id: int) -> SupplyRequest:
+    found = requests_for_user(user=user).filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def district_of(region: Region) -> Region:
     return region if region.level == Level.DISTRICT else Region.objects.get(pk=region.depth_ids[0])
 

@@ -98,9 +98,11 @@ def _check_day(day: dt.date) -> None:
 
 
 def _locked(depots_items: list[tuple[Depot, SupplyItem]]) -> dict[tuple[int, int], Stock]:
-    """Lock (creating if missing) the stock rows, in id order."""
-    for depot, item in depots_items:
-        Stock.objects.get_or_create(depot=depot, item=item)
+    """Lock the stock rows, in id order, creating the missing ones first without waiting on anyone
+    (a row another request creates at the same moment is simply there: no error, no deadlock)."""
+    Stock.objects.bulk_create(
+        [Stock(depot=depot, item=item) for depot, item in depots_items], ignore_conflicts=True
+    )
     rows = {}
     for depot, item in sorted(depots_items, key=lambda pair: (pair[0].pk, pair[1].pk)):
         rows[(depot.pk, item.pk)] = Stock.objects.select_for_update().get(depot=depot, item=item)
@@ -250,6 +252,7 @@ def stock_transfer(
         quantity, day, counterpart=source, group=group, note=note, request=request,
     )  # fmt: skip
     _audit(actor, source, out)
+    _audit(actor, target, into)
     return Transfer(out, into)
 
 
@@ -269,9 +272,17 @@ def _audit(actor: User, depot: Depot, line: StockMovement) -> None:
 def staffing_set(*, actor: User, depot: Depot, staff_on_duty: int, shifts_per_day: int = 1) -> Staffing:
     """Say how many people the depot equips (the forecast's planned use)."""
     _may_keep(actor, depot)
-    if not isinstance(staff_on_duty, int) or staff_on_duty < 0 or staff_on_duty > 1_000_000:
+    if (
+        isinstance(staff_on_duty, bool)
+        or not isinstance(staff_on_duty, int)
+        or not 0 <= staff_on_duty <= 10**6
+    ):
         raise SupplyError(_("在岗人数须为不小于零的整数。"), "staff_on_duty")
-    if not isinstance(shifts_per_day, int) or not 1 <= shifts_per_day <= 4:
+    if (
+        isinstance(shifts_per_day, bool)
+        or not isinstance(shifts_per_day, int)
+        or not 1 <= shifts_per_day <= 4
+    ):
         raise SupplyError(_("每日班次应为1至4。"), "shifts_per_day")
     staffing, _created = Staffing.objects.update_or_create(
         depot=depot,
@@ -361,3 +372,34 @@ def allocation_confirm(
         )
         request.save(update_fields=["allocated", "status", "updated_at"])
     return transfers
+
+
+@transaction.atomic
+def request_close(*, actor: User, request: SupplyRequest, status: str, note: str = "") -> SupplyRequest:
+    """Withdraw a request (the requesting unit's keepers) or decline it (HQ); what was already
+    allocated stays. Only an open or partly met request can be closed."""
+    request = SupplyRequest.objects.select_for_update().select_related("depot").get(pk=request.pk)
+    if status == SupplyRequest.Status.WITHDRAWN:
+        _may_keep(actor, request.depot)
+    elif status == SupplyRequest.Status.REFUSED:
+        if actor.role != Role.DISTRICT_HQ:
+            raise PermissionDenied
+        district = Region.objects.get(pk=request.district_id)
+        if not scope_for(actor).contains(district):
+            raise PermissionDenied
+    else:
+        raise SupplyError(_("请选择撤回或不予分配。"), "status")
+    if request.status not in (SupplyRequest.Status.OPEN, SupplyRequest.Status.PARTLY):
+        raise SupplyError(_("该申请已处理。"), "status")
+    request.status = status
+    if note.strip():
+        request.reason = (request.reason + " / " + note.strip())[:200]
+    request.save(update_fields=["status", "reason", "updated_at"])
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="supply_request",
+        object_id=request.pk,
+        detail={"status": status},
+    )
+    return request

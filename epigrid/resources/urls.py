@@ -14,6 +14,7 @@ urlpatterns = [
     path("regions/<int:region_id>/open/", views.depot_open, name="depot_open"),
     path("depots/<int:depot_id>/", views.depot_page, name="depot"),
     path("requests/", views.request_list, name="requests"),
+    path("requests/<int:request_id>/close/", views.request_close_view, name="request_close"),
     path("allocation/<slug:item_code>/", views.allocation, name="allocation"),
 ]
 

@@ -9,7 +9,7 @@ from html import escape
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -25,8 +25,10 @@ from epigrid.resources.selectors import (
     Overview,
     active_items,
     depot_get_for_user,
+    depots_for_user,
     district_of,
     movements_for_depot,
+    request_get_for_user,
     requests_for_user,
     supply_overview,
 )
@@ -35,6 +37,7 @@ from epigrid.resources.services import (
     SupplyError,
     allocation_confirm,
     depot_for_region,
+    request_close,
     request_submit,
     staffing_set,
     stock_issue,
@@ -263,14 +266,35 @@ def request_list(request: ScopedRequest) -> HttpResponse:
         {r.item for r in rows if r.status in (SupplyRequest.Status.OPEN, SupplyRequest.Status.PARTLY)},
         key=lambda i: (i.sort, i.pk),
     )
+    keeps = (
+        {d.pk for d in depots_for_user(user=user)} if user.role in KEEPERS and user.caps.can_write else set()
+    )
     context = {
-        "rows": rows,
+        "rows": [(r, r.depot_id in keeps) for r in rows],
         "status": status,
         "statuses": SupplyRequest.Status.choices,
         "open_items": open_items,
         "is_hq": user.role == Role.DISTRICT_HQ,
     }
     return render(request, "resources/requests.html", context)
+
+
+@scoped
+def request_close_view(request: ScopedRequest, request_id: int) -> HttpResponse:
+    """Withdraw a request (its unit) or decline it (HQ)."""
+    supply_request = request_get_for_user(user=request.user, request_id=request_id)  # 404 before 405
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        request_close(
+            actor=request.user, request=supply_request, status=request.POST.get("status", ""),
+            note=request.POST.get("note", "")[:100],
+        )  # fmt: skip
+    except SupplyError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("申请已关闭。"))
+    return redirect("resources:requests")
 
 
 @scoped

@@ -32,6 +32,7 @@ PARAMETER_OBJECTS = {
     "facility_id": "facility_a",
     "site_id": "site_a",
     "depot_id": "depot_a",
+    "request_id": "supply_request_a",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
 PARAMETER_VALUES = {

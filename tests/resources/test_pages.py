@@ -79,3 +79,25 @@ def test_hq_allocates_the_proposed_split(world, depots, mask):
     client.post(f"/resources/allocation/{mask.code}/", {f"r{a.pk}": "75", f"r{b.pk}": "25"})
     assert SupplyRequest.objects.get(pk=a.pk).allocated == 75
     assert Stock.objects.get(depot=depots["district"], item=mask).quantity == 0
+
+
+def test_a_request_is_withdrawn_by_its_unit_or_declined_by_hq(world, depots, mask):
+    mine = request_submit(actor=world.town_officer, depot=depots["town"], item=mask, quantity=40)
+    theirs = request_submit(actor=world.village_leader, depot=depots["village"], item=mask, quantity=60)
+    page = _client(world.town_officer).get("/resources/requests/").content.decode()
+    assert f"/resources/requests/{mine.pk}/close/" in page and "撤回" in page
+    assert (
+        _client(world.grid_worker_b)
+        .post(f"/resources/requests/{mine.pk}/close/", {"status": "withdrawn"})
+        .status_code
+        == 404
+    )
+    _client(world.town_officer).post(f"/resources/requests/{mine.pk}/close/", {"status": "withdrawn"})
+    _client(world.town_officer).post(f"/resources/requests/{theirs.pk}/close/", {"status": "refused"})
+    _client(world.hq).post(f"/resources/requests/{theirs.pk}/close/", {"status": "refused"})
+    assert SupplyRequest.objects.get(pk=mine.pk).status == SupplyRequest.Status.WITHDRAWN
+    assert SupplyRequest.objects.get(pk=theirs.pk).status == SupplyRequest.Status.REFUSED
+    again = _client(world.hq).post(
+        f"/resources/requests/{theirs.pk}/close/", {"status": "refused"}, follow=True
+    )
+    assert "该申请已处理" in again.content.decode()
