@@ -36,6 +36,7 @@ from epigrid.resources.services import (
     SupplyError,
     allocation_confirm,
     depot_for_region,
+    request_close,
     request_submit,
     staffing_set,
     stock_issue,
@@ -547,6 +548,29 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str,
     except SupplyError as exc:
         raise _supply_error(exc) from None
     return Status(201, _request(row, _codes()))
+
+
+class RequestCloseIn(Schema):
+    status: Literal["withdrawn", "refused"] = Field(description="withdrawn (the unit) or refused (HQ)")
+    note: str = Field("", max_length=100)
+
+
+@router.post(
+    "/supplies/requests/{int:request_id}/close",
+    response=RequestOut,
+    summary="Withdraw a request (its unit's keepers) or decline it (HQ); allocations already made stay",
+)
+def request_close_api(request: HttpRequest, request_id: int, payload: RequestCloseIn) -> dict[str, object]:
+    user = actor(request)
+    row = _requests_for_user(user).filter(pk=request_id).select_related("depot").first()
+    if row is None:
+        raise Http404
+    require(user, "can_write")
+    try:
+        row = request_close(actor=user, request=row, status=payload.status, note=payload.note)
+    except SupplyError as exc:
+        raise _supply_error(exc) from None
+    return _request(row, _codes())
 
 
 # --- the district's allocation ---------------------------------------------------------------------

@@ -253,3 +253,19 @@ def test_an_allocation_naming_a_request_of_another_district_is_a_404(world, item
                      {"item": MASK, "decisions": {str(request.pk): 1}})  # fmt: skip
     assert response.status_code == 404
     assert SupplyRequest.objects.get(pk=request.pk).allocated == 0
+
+
+def test_a_request_is_withdrawn_through_the_api_once(world):
+    from tests.api.conftest import API, session_client
+
+    supply_request = world.supply_request_a
+    client = session_client(world.town_officer)
+    url = f"{API}/supplies/requests/{supply_request.pk}/close"
+    response = client.post(url, data={"status": "withdrawn"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    again = client.post(url, data={"status": "withdrawn"}, content_type="application/json")
+    assert again.status_code == 422 and again.json()["detail"][0]["loc"][-1] == "status"
+    declined = session_client(world.town_officer).post(
+        url, data={"status": "refused"}, content_type="application/json"
+    )
+    assert declined.status_code in (403, 422)

@@ -149,6 +149,8 @@ def _call(client: Client, method: str, url: str, world):
         body = {"staff_on_duty": 3}
     if url.endswith("/supplies/requests"):
         body = {**supply, "depot_id": world.depot_a.pk}
+    if url.endswith("/close"):
+        body = {"status": "withdrawn"}
     if url.endswith("/supplies/allocation"):
         body = {"item": "surgical-mask", "decisions": {str(_supply_request(world).pk): 1}}
     if url.endswith("/facilities"):
@@ -173,7 +175,7 @@ def _state(world) -> tuple[object, ...]:
         list(Handover.objects.values_list("id", "status")),
         _supply_request(world).pk,
         StockMovement.objects.count(),
-        SupplyRequest.objects.count(),
+        list(SupplyRequest.objects.values_list("id", "status", "allocated")),
         list(Staffing.objects.values_list("id", "staff_on_duty")),
         list(Facility.objects.values_list("id", "name", "beds", "occupied", "occupied_on")),
     )
