@@ -19,23 +19,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import ValidationError
 
 from epigrid.api.common import Page, PageParams, actor, audit_listing, require
-from epigrid.core.models import User
-from epigrid.core.roles import Role
-from epigrid.regions.models import Level, Region
-from epigrid.regions.scope import scope_for, subtree_q
+from epigrid.regions.models import Level
 from epigrid.regions.selectors import region_get_for_user
-from epigrid.resources.forecast import Outlook, allocation_proposal, outlooks
+from epigrid.resources.forecast import Outlook, outlooks
 from epigrid.resources.models import Depot, Staffing, StockMovement, SupplyItem, SupplyRequest
+from epigrid.resources.selectors import (
+    active_items,
+    depot_get_for_user,
+    depots_for_user,
+    request_get_for_user,
+    requests_for_user,
+)
 from epigrid.resources.services import (
     SupplyError,
-    allocation_confirm,
-    depot_for_region,
     request_close,
     request_submit,
     staffing_set,
@@ -47,21 +48,7 @@ from epigrid.resources.services import (
 router = Router(tags=["supplies"])
 
 
-# --- scoped reads (private until the resources app has its own selectors) ---------------------------
-
-
-def _depots_for_user(user: User) -> QuerySet[Depot]:
-    return Depot.objects.filter(scope_for(user).regions_q_for("region__"))
-
-
-def _depot_get_for_user(user: User, depot_id: int) -> Depot:
-    depot = _depots_for_user(user).select_related("region").filter(pk=depot_id).first()
-    if depot is None:
-        raise Http404
-    return depot
-
-
-def _error(loc: list[str | int], message: str) -> ValidationError:
+def field_error(loc: list[str | int], message: str) -> ValidationError:
     return ValidationError([{"loc": loc, "msg": message, "type": "value_error"}])
 
 
@@ -69,7 +56,7 @@ def _error(loc: list[str | int], message: str) -> ValidationError:
 _API_FIELD = {"target": "target_depot_id", "depot": "depot_id"}
 
 
-def _supply_error(exc: SupplyError, *, decisions: bool = False) -> ValidationError:
+def supply_error(exc: SupplyError, *, decisions: bool = False) -> ValidationError:
     """A service refusal shaped like ninja's own 422, ``loc`` naming the body field."""
     field = exc.field or "__all__"
     if decisions and field.startswith("requests."):
@@ -78,18 +65,14 @@ def _supply_error(exc: SupplyError, *, decisions: bool = False) -> ValidationErr
         loc = ["body", "payload", "decisions"]
     else:
         loc = ["body", "payload", _API_FIELD.get(field, field)]
-    return _error(loc, str(exc.message))
+    return field_error(loc, str(exc.message))
 
 
-def _item(code: str, loc: list[str | int]) -> SupplyItem:
+def item_by_code(code: str, loc: list[str | int]) -> SupplyItem:
     item = SupplyItem.objects.filter(code=code, active=True).first()
     if item is None:
-        raise _error(loc, "没有这种物资。")
+        raise field_error(loc, "没有这种物资。")
     return item
-
-
-def _active_items() -> list[SupplyItem]:
-    return list(SupplyItem.objects.filter(active=True).order_by("sort", "id"))
 
 
 # --- items -----------------------------------------------------------------------------------------
@@ -118,7 +101,7 @@ def _item_out(item: SupplyItem) -> dict[str, object]:
 @router.get("/supplies/items", response=list[ItemOut], summary="The supply items in use (no personal data)")
 def item_list(request: HttpRequest) -> list[dict[str, object]]:
     actor(request)
-    return [_item_out(i) for i in _active_items()]
+    return [_item_out(i) for i in active_items()]
 
 
 # --- depots ----------------------------------------------------------------------------------------
@@ -190,7 +173,7 @@ def _depot(depot: Depot, items: list[SupplyItem], looks: dict[tuple[int, int], O
 
 
 def _depot_detail(depot: Depot) -> dict[str, object]:
-    items = _active_items()
+    items = active_items()
     body = _depot(depot, items, outlooks([depot.pk], items))
     staffing = Staffing.objects.filter(depot=depot).first()
     body["staffing"] = (
@@ -214,14 +197,11 @@ def depot_list(
     request: HttpRequest, filters: Query[DepotFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
-    rows = _depots_for_user(user).select_related("region")
-    if filters.region_id is not None:
-        region = region_get_for_user(user=user, region_id=filters.region_id)
-        rows = rows.filter(subtree_q(region.path, field="region__path"))
-    rows = rows.order_by("region__path", "site_id", "id")
+    region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
+    rows = depots_for_user(user=user, region=region).order_by("region__path", "site_id", "id")
     count = rows.count()
     depots = list(rows[page.offset : page.offset + page.limit])
-    items = _active_items()
+    items = active_items()
     looks = outlooks([d.pk for d in depots], items)
     return {
         "count": count,
@@ -234,7 +214,7 @@ def depot_list(
 @router.get("/supplies/depots/{int:depot_id}", response=DepotDetailOut, summary="One depot, with staffing")
 def depot_detail(request: HttpRequest, depot_id: int) -> dict[str, object]:
     user = actor(request)
-    return _depot_detail(_depot_get_for_user(user, depot_id))
+    return _depot_detail(depot_get_for_user(user=user, depot_id=depot_id))
 
 
 # --- the ledger ------------------------------------------------------------------------------------
@@ -265,7 +245,7 @@ class MovementFilter(Schema):
     end: dt.date | None = Field(None, description="last day, inclusive")
 
 
-def _movement(line: StockMovement, codes: dict[int, SupplyItem]) -> dict[str, object]:
+def movement_out(line: StockMovement, codes: dict[int, SupplyItem]) -> dict[str, object]:
     item = codes.get(line.item_id)
     return {
         "id": line.pk,
@@ -296,12 +276,12 @@ def movement_list(
     request: HttpRequest, depot_id: int, filters: Query[MovementFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
-    depot = _depot_get_for_user(user, depot_id)
+    depot = depot_get_for_user(user=user, depot_id=depot_id)
     if filters.start and filters.end and filters.start > filters.end:
-        raise _error(["query", "end"], "结束日期不能早于开始日期。")
+        raise field_error(["query", "end"], "结束日期不能早于开始日期。")
     rows = StockMovement.objects.filter(depot=depot)
     if filters.item:
-        rows = rows.filter(item=_item(filters.item, ["query", "item"]))
+        rows = rows.filter(item=item_by_code(filters.item, ["query", "item"]))
     if filters.start:
         rows = rows.filter(occurred_on__gte=filters.start)
     if filters.end:
@@ -312,7 +292,7 @@ def movement_list(
             page.offset : page.offset + page.limit
         ]
     )
-    codes = _codes()
+    codes = item_codes()
     audit_listing(
         user=user,
         request=request,
@@ -326,7 +306,7 @@ def movement_list(
         "count": count,
         "limit": page.limit,
         "offset": page.offset,
-        "items": [_movement(line, codes) for line in lines],
+        "items": [movement_out(line, codes) for line in lines],
     }
 
 
@@ -361,7 +341,7 @@ class TransferOut(Schema):
     into: MovementOut
 
 
-def _codes() -> dict[int, SupplyItem]:
+def item_codes() -> dict[int, SupplyItem]:
     """Every item by id (a few dozen rows): lines and requests name their item by code."""
     return {i.pk: i for i in SupplyItem.objects.all()}
 
@@ -373,17 +353,17 @@ def _codes() -> dict[int, SupplyItem]:
 )
 def receipt_create(request: HttpRequest, depot_id: int, payload: ReceiptIn) -> Status[dict[str, object]]:
     user = actor(request)
-    depot = _depot_get_for_user(user, depot_id)
+    depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
-    item = _item(payload.item, ["body", "payload", "item"])
+    item = item_by_code(payload.item, ["body", "payload", "item"])
     try:
         line = stock_receive(
             actor=user, depot=depot, item=item, quantity=payload.quantity, kind=payload.kind,
             occurred_on=payload.occurred_on, source=payload.source, note=payload.note,
         )  # fmt: skip
     except SupplyError as exc:
-        raise _supply_error(exc) from None
-    return Status(201, _movement(line, _codes()))
+        raise supply_error(exc) from None
+    return Status(201, movement_out(line, item_codes()))
 
 
 @router.post(
@@ -393,17 +373,17 @@ def receipt_create(request: HttpRequest, depot_id: int, payload: ReceiptIn) -> S
 )
 def issue_create(request: HttpRequest, depot_id: int, payload: IssueIn) -> Status[dict[str, object]]:
     user = actor(request)
-    depot = _depot_get_for_user(user, depot_id)
+    depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
-    item = _item(payload.item, ["body", "payload", "item"])
+    item = item_by_code(payload.item, ["body", "payload", "item"])
     try:
         line = stock_issue(
             actor=user, depot=depot, item=item, quantity=payload.quantity, recipient=payload.recipient,
             purpose=payload.purpose, occurred_on=payload.occurred_on, note=payload.note,
         )  # fmt: skip
     except SupplyError as exc:
-        raise _supply_error(exc) from None
-    return Status(201, _movement(line, _codes()))
+        raise supply_error(exc) from None
+    return Status(201, movement_out(line, item_codes()))
 
 
 @router.post(
@@ -413,22 +393,22 @@ def issue_create(request: HttpRequest, depot_id: int, payload: IssueIn) -> Statu
 )
 def transfer_create(request: HttpRequest, depot_id: int, payload: TransferIn) -> Status[dict[str, object]]:
     user = actor(request)
-    depot = _depot_get_for_user(user, depot_id)
+    depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
-    item = _item(payload.item, ["body", "payload", "item"])
+    item = item_by_code(payload.item, ["body", "payload", "item"])
     # Any depot of the district may receive; one elsewhere is refused like a missing one.
     target = Depot.objects.filter(pk=payload.target_depot_id, district_id=depot.district_id).first()
     if target is None:
-        raise _error(["body", "payload", "target_depot_id"], "调入单位不存在或不在本区。")
+        raise field_error(["body", "payload", "target_depot_id"], "调入单位不存在或不在本区。")
     try:
         moved = stock_transfer(
             actor=user, source=depot, target=target, item=item, quantity=payload.quantity,
             occurred_on=payload.occurred_on, note=payload.note,
         )  # fmt: skip
     except SupplyError as exc:
-        raise _supply_error(exc) from None
-    codes = _codes()
-    return Status(201, {"out": _movement(moved.out, codes), "into": _movement(moved.into, codes)})
+        raise supply_error(exc) from None
+    codes = item_codes()
+    return Status(201, {"out": movement_out(moved.out, codes), "into": movement_out(moved.into, codes)})
 
 
 class StaffingIn(Schema):
@@ -443,7 +423,7 @@ class StaffingIn(Schema):
 )
 def staffing_update(request: HttpRequest, depot_id: int, payload: StaffingIn) -> dict[str, object]:
     user = actor(request)
-    depot = _depot_get_for_user(user, depot_id)
+    depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
     try:
         staffing_set(
@@ -453,7 +433,7 @@ def staffing_update(request: HttpRequest, depot_id: int, payload: StaffingIn) ->
             shifts_per_day=payload.shifts_per_day,
         )
     except SupplyError as exc:
-        raise _supply_error(exc) from None
+        raise supply_error(exc) from None
     return _depot_detail(depot)
 
 
@@ -488,7 +468,7 @@ class RequestIn(Schema):
     reason: str = ""
 
 
-def _request(row: SupplyRequest, codes: dict[int, SupplyItem]) -> dict[str, object]:
+def request_out(row: SupplyRequest, codes: dict[int, SupplyItem]) -> dict[str, object]:
     item = codes.get(row.item_id)
     return {
         "id": row.pk,
@@ -507,10 +487,6 @@ def _request(row: SupplyRequest, codes: dict[int, SupplyItem]) -> dict[str, obje
     }
 
 
-def _requests_for_user(user: User) -> QuerySet[SupplyRequest]:
-    return SupplyRequest.objects.filter(scope_for(user).regions_q_for("depot__region__"))
-
-
 @router.get(
     "/supplies/requests",
     response=Page[RequestOut],
@@ -520,34 +496,33 @@ def request_list(
     request: HttpRequest, filters: Query[RequestFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
-    rows = _requests_for_user(user).select_related("depot", "requested_by").order_by("-created_at", "-id")
-    if isinstance(filters.status, SupplyRequest.Status):
-        rows = rows.filter(status=filters.status)
+    status = filters.status.value if isinstance(filters.status, SupplyRequest.Status) else ""
+    rows = requests_for_user(user=user, status=status)
     count = rows.count()
     items = list(rows[page.offset : page.offset + page.limit])
-    codes = _codes()
+    codes = item_codes()
     return {
         "count": count,
         "limit": page.limit,
         "offset": page.offset,
-        "items": [_request(r, codes) for r in items],
+        "items": [request_out(r, codes) for r in items],
     }
 
 
 @router.post("/supplies/requests", response={201: RequestOut}, summary="Ask the district for an item")
 def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str, object]]:
     user = actor(request)
-    depot = _depot_get_for_user(user, payload.depot_id)
+    depot = depot_get_for_user(user=user, depot_id=payload.depot_id)
     require(user, "can_write")
-    item = _item(payload.item, ["body", "payload", "item"])
+    item = item_by_code(payload.item, ["body", "payload", "item"])
     try:
         row = request_submit(
             actor=user, depot=depot, item=item, quantity=payload.quantity, days=payload.days,
             reason=payload.reason,
         )  # fmt: skip
     except SupplyError as exc:
-        raise _supply_error(exc) from None
-    return Status(201, _request(row, _codes()))
+        raise supply_error(exc) from None
+    return Status(201, request_out(row, item_codes()))
 
 
 class RequestCloseIn(Schema):
@@ -562,132 +537,10 @@ class RequestCloseIn(Schema):
 )
 def request_close_api(request: HttpRequest, request_id: int, payload: RequestCloseIn) -> dict[str, object]:
     user = actor(request)
-    row = _requests_for_user(user).filter(pk=request_id).select_related("depot").first()
-    if row is None:
-        raise Http404
+    row = request_get_for_user(user=user, request_id=request_id)
     require(user, "can_write")
     try:
         row = request_close(actor=user, request=row, status=payload.status, note=payload.note)
     except SupplyError as exc:
-        raise _supply_error(exc) from None
-    return _request(row, _codes())
-
-
-# --- the district's allocation ---------------------------------------------------------------------
-
-
-class ShareOut(Schema):
-    request: RequestOut
-    outstanding: int = Field(description="asked for, less what was already allocated")
-    need: int = Field(description="use over the days asked for, less the depot's stock; at most outstanding")
-    proposed: int
-
-
-class ProposalOut(Schema):
-    district_id: int
-    depot_id: int | None = Field(description="the district warehouse; null when it was never stocked")
-    item: str
-    available: int
-    need_total: int
-    proposed_total: int
-    shares: list[ShareOut]
-
-
-class ProposalFilter(Schema):
-    item: str = Field(description="an item code")
-    region_id: int | None = Field(None, description="the district (default: the caller's)")
-
-
-class AllocationIn(Schema):
-    item: str
-    decisions: dict[int, int] = Field(
-        description="{request id: quantity}: the proposal or the district's figures"
-    )
-    note: str = ""
-
-
-def _hq_district(user: User, region_id: int | None) -> Region:
-    if user.role != Role.DISTRICT_HQ:
-        raise HttpError(403, "您的角色无权执行此操作")
-    if region_id is not None:
-        region = region_get_for_user(user=user, region_id=region_id)
-        if region.level != Level.DISTRICT:
-            raise _error(["query", "region_id"], "请选择区/县。")
-        return region
-    district = next((r for r in scope_for(user).roots if r.level == Level.DISTRICT), None)
-    if district is None:
-        raise HttpError(403, "您的角色无权执行此操作")
-    return district
-
-
-@router.get(
-    "/supplies/allocation",
-    response=ProposalOut,
-    summary="HQ: the district's open requests for an item and the split its warehouse allows",
-)
-def allocation_get(request: HttpRequest, filters: Query[ProposalFilter]) -> dict[str, object]:
-    user = actor(request)
-    district = _hq_district(user, filters.region_id)
-    item = _item(filters.item, ["query", "item"])
-    warehouse = Depot.objects.filter(region=district, site__isnull=True).first()
-    # A read creates no depot: a warehouse never stocked stands in unsaved (id 0 matches no stock).
-    depot = warehouse or Depot(id=0, region=district, district_id=district.pk, name=district.name)
-    proposal = allocation_proposal(depot, item)
-    codes = _codes()
-    return {
-        "district_id": district.pk,
-        "depot_id": warehouse.pk if warehouse else None,
-        "item": item.code,
-        "available": proposal.available,
-        "need_total": proposal.need_total,
-        "proposed_total": proposal.proposed_total,
-        "shares": [
-            {
-                "request": _request(s.request, codes),
-                "outstanding": s.outstanding,
-                "need": s.need,
-                "proposed": s.proposed,
-            }
-            for s in proposal.shares
-        ],
-    }
-
-
-class AllocationOut(Schema):
-    transfers: list[TransferOut]
-    requests: list[RequestOut]
-
-
-@router.post(
-    "/supplies/allocation",
-    response={201: AllocationOut},
-    summary="HQ: send the warehouse's stock to the requests as decided (refused as a whole)",
-)
-def allocation_post(request: HttpRequest, payload: AllocationIn) -> Status[dict[str, object]]:
-    user = actor(request)
-    district = _hq_district(user, None)
-    require(user, "can_write")
-    # A request outside the caller's scope is a 404, as any id is.
-    ids = list(payload.decisions)
-    found = set(_requests_for_user(user).filter(pk__in=ids).values_list("pk", flat=True))
-    if set(ids) - found:
-        raise Http404
-    item = _item(payload.item, ["body", "payload", "item"])
-    try:
-        transfers = allocation_confirm(
-            actor=user, district_depot=depot_for_region(district), item=item, decisions=payload.decisions,
-            note=payload.note,
-        )  # fmt: skip
-    except SupplyError as exc:
-        raise _supply_error(exc, decisions=True) from None
-    codes = _codes()
-    rows = SupplyRequest.objects.filter(pk__in=ids).select_related("depot", "requested_by").order_by("id")
-    return Status(
-        201,
-        {
-            "transfers": [
-                {"out": _movement(t.out, codes), "into": _movement(t.into, codes)} for t in transfers
-            ],
-            "requests": [_request(r, codes) for r in rows],
-        },
-    )
+        raise supply_error(exc) from None
+    return request_out(row, item_codes())
