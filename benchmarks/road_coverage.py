@@ -19,7 +19,9 @@ import time
 
 from _harness import save
 
-from epigrid.lib.roadnet import analyse, parse_boundary, parse_roads, render_svg
+from epigrid.lib.roadnet import parse_boundary, parse_roads
+from epigrid.lib.roadnet_cover import analyse
+from epigrid.lib.roadnet_svg import render_svg
 from epigrid.lib.roadnet_synth import synthetic_district
 
 

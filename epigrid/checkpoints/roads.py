@@ -27,7 +27,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.core.roles import Role
-from epigrid.lib import roadnet
+from epigrid.lib import roadnet, roadnet_cover, roadnet_svg
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 
@@ -198,7 +198,7 @@ def coverage_of(network: RoadNetwork) -> CoverageView:
     if network.analysis is not None and network.analysis_key == key:
         return CoverageView(network, network.analysis, fresh=False)
     roads, boundary = parsed(network)
-    result = roadnet.analyse(roads, boundary, points).to_dict()
+    result = roadnet_cover.analyse(roads, boundary, points).to_dict()
     RoadNetwork.objects.filter(pk=network.pk).update(analysis=result, analysis_key=key, analysed_at=now())
     network.analysis, network.analysis_key = result, key
     return CoverageView(network, result, fresh=True)
@@ -208,7 +208,7 @@ def coverage_svg(network: RoadNetwork) -> str:
     """The map of the network: boundary, roads, checkpoints, blind spots and proposed points."""
     roads, boundary = parsed(network)
     coverage = roadnet.Coverage.from_dict(coverage_of(network).coverage)
-    return roadnet.render_svg(roads, boundary, coverage)
+    return roadnet_svg.render_svg(roads, boundary, coverage)
 
 
 def boundary_contains(boundary: roadnet.Boundary, longitude: float, latitude: float) -> bool:

@@ -9,15 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from epigrid.lib.roadnet import (
-    Coverage,
-    RoadDataError,
-    analyse,
-    min_vertex_cut,
-    parse_boundary,
-    parse_roads,
-    render_svg,
-)
+from epigrid.lib.roadnet import Coverage, RoadDataError, parse_boundary, parse_roads
+from epigrid.lib.roadnet_cover import analyse
+from epigrid.lib.roadnet_cut import min_vertex_cut
+from epigrid.lib.roadnet_svg import render_svg
 from epigrid.lib.roadnet_synth import synthetic_district
 
 # A square district, 0.1 degree a side (about 10.2 km east-west, 11.1 km north-south).
