@@ -22,6 +22,8 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
+from epigrid.checkpoints.handovers import handover_close
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
 from epigrid.checkpoints.selectors import (
     FIGURE_KEYS,
@@ -35,12 +37,9 @@ from epigrid.checkpoints.selectors import (
 )
 from epigrid.checkpoints.services import (
     CheckpointInput,
-    CheckpointInvalid,
-    FieldError,
     PassageInput,
     PersonInput,
     checkpoint_save,
-    handover_close,
     passage_register,
 )
 from epigrid.core.clock import local_today

@@ -29,8 +29,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
+from epigrid.checkpoints.handovers import handover_create
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
-from epigrid.checkpoints.selectors import handovers_q
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
@@ -40,7 +41,7 @@ from epigrid.lib.phone import normalize_phone
 from epigrid.lib.plate import check_plate
 from epigrid.monitoring.checks import CheckInvalid, parse_temperature
 from epigrid.monitoring.policy import current_policy
-from epigrid.people.models import TEMPERATURE_MAX, TEMPERATURE_MIN, Person, TravelRecord
+from epigrid.people.models import TEMPERATURE_MAX, TEMPERATURE_MIN, Person
 from epigrid.people.services import person_register_unplaced
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
@@ -49,37 +50,6 @@ from epigrid.regions.services import chain_to
 MAX_PEOPLE = 60  # a coach; more is a typing accident
 TEXT_MAX = 100
 LATE_HOURS = 72  # a passage may be entered afterwards, within three days, with its real time
-
-TRANSPORT_OF_VEHICLE: dict[str, str] = {
-    Passage.VehicleType.CAR: TravelRecord.Transport.CAR,
-    Passage.VehicleType.BUS: TravelRecord.Transport.COACH,
-    Passage.VehicleType.TRUCK: TravelRecord.Transport.CAR,
-    Passage.VehicleType.MOTORCYCLE: TravelRecord.Transport.OTHER,
-    Passage.VehicleType.NON_MOTOR: TravelRecord.Transport.OTHER,
-    Passage.VehicleType.ON_FOOT: TravelRecord.Transport.OTHER,
-    Passage.VehicleType.OTHER: TravelRecord.Transport.OTHER,
-}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str  # "plate", "people.2.id_number" …
-    message: str
-
-
-class CheckpointInvalid(Exception):
-    """Nothing was saved; ``errors`` name each field that is wrong."""
-
-    def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
-        self.errors = errors
-
-    @property
-    def by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for error in self.errors:
-            out.setdefault(error.field, []).append(error.message)
-        return out
 
 
 # --- checkpoints ---------------------------------------------------------------------------------
@@ -535,7 +505,7 @@ def _write(
     for row in saved:
         target = data.destination_region
         if row.disposition == Disposition.HANDED_OVER and row.person is not None and target is not None:
-            handovers.append(_hand_over(actor, passage, row, row.person, target))
+            handovers.append(handover_create(passage, row, row.person, target))
     audit_log(
         actor=actor,
         action=AuditEvent.Action.CREATE,
@@ -554,61 +524,3 @@ def _write(
         passage=passage, created=True, handovers=handovers, people_created=created_people, notes=notes,
         warnings=warnings,
     )  # fmt: skip
-
-
-def _hand_over(actor: User, passage: Passage, row: PassagePerson, person: Person, target: Region) -> Handover:
-    """Hand one traveller to the destination village: a lead for its grid workers, with the journey."""
-    if target.level == Level.VILLAGE and person.village_id == target.pk and person.grid_id:
-        target = Region.objects.get(pk=person.grid_id)  # a resident of the village: straight to their grid
-    chain = chain_to(target)
-    TravelRecord.objects.create(
-        person=person,
-        origin=passage.origin or _("经卡口登记"),
-        from_outbreak_area=passage.from_outbreak_area,
-        via_outbreak_area=passage.via_outbreak_area,
-        arrived_on=passage.day,
-        transport=TRANSPORT_OF_VEHICLE.get(passage.vehicle_type, TravelRecord.Transport.OTHER),
-        transport_no=passage.plate,
-    )
-    return Handover.objects.create(
-        passage_person=row,
-        person=person,
-        region=target,
-        district_id=chain["district_id"],
-        town_id=chain.get("town_id"),
-        village_id=chain.get("village_id"),
-        grid_id=chain.get("grid_id"),
-    )
-
-
-# --- handovers -----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def handover_close(*, actor: User, handover: Handover, status: str, note: str = "") -> Handover:
-    """Record what the village did with a handed-over traveller: received (found and registered) or not
-    found. Village leaders, grid workers and the town of the destination, inside their scope."""
-    found = Handover.objects.select_for_update().filter(handovers_q(actor), pk=handover.pk).first()
-    if found is None or not actor.caps.can_write:
-        raise PermissionDenied
-    handover = found
-    if status not in (Handover.Status.RECEIVED, Handover.Status.NOT_FOUND):
-        raise CheckpointInvalid([FieldError("status", _("请选择接收结果。"))])
-    if len(note) > 200:
-        raise CheckpointInvalid([FieldError("note", _("不能超过200字。"))])
-    if handover.status != Handover.Status.OPEN:
-        return handover  # already closed: a second tap changes nothing
-    handover.status = status
-    handover.note = note.strip()
-    handover.received_by = actor
-    handover.received_at = now()
-    handover.save(update_fields=["status", "note", "received_by", "received_at", "updated_at"])
-    audit_log(
-        actor=actor,
-        action=AuditEvent.Action.UPDATE,
-        object_type="handover",
-        object_id=handover.pk,
-        region_path=handover.region.path,
-        detail={"status": status, "person": handover.person_id},
-    )
-    return handover

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from epigrid.checkpoints import roads
+from epigrid.checkpoints.errors import CheckpointInvalid
 from epigrid.checkpoints.forms import START_ROWS, CheckpointForm, passage_input, row_count
+from epigrid.checkpoints.handovers import handover_close
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage
 from epigrid.checkpoints.selectors import (
     FIGURE_KEYS,
@@ -26,13 +28,7 @@ from epigrid.checkpoints.selectors import (
     passages_for_checkpoint,
     registered_by_id_number,
 )
-from epigrid.checkpoints.services import (
-    CheckpointInput,
-    CheckpointInvalid,
-    checkpoint_save,
-    handover_close,
-    passage_register,
-)
+from epigrid.checkpoints.services import CheckpointInput, checkpoint_save, passage_register
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent

@@ -24,10 +24,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from epigrid.checkpoints.errors import CheckpointInvalid
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage
 from epigrid.checkpoints.services import (
     CheckpointInput,
-    CheckpointInvalid,
     PassageInput,
     PersonInput,
     checkpoint_save,

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from epigrid.checkpoints import roads
+from epigrid.checkpoints.errors import CheckpointInvalid
 from epigrid.checkpoints.models import Checkpoint, RoadNetwork
-from epigrid.checkpoints.services import CheckpointInput, CheckpointInvalid, checkpoint_save
+from epigrid.checkpoints.services import CheckpointInput, checkpoint_save
 from epigrid.core.models import User
 from epigrid.lib.roadnet_synth import CENTER, synthetic_district
 from epigrid.regions.models import Level, Region

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from epigrid.checkpoints.errors import CheckpointInvalid
+from epigrid.checkpoints.handovers import handover_close
 from epigrid.checkpoints.models import Disposition, Handover, Passage, PassagePerson
 from epigrid.checkpoints.selectors import (
     checkpoint_days,
@@ -15,13 +17,7 @@ from epigrid.checkpoints.selectors import (
     handovers_for_user,
     passage_figures,
 )
-from epigrid.checkpoints.services import (
-    CheckpointInvalid,
-    PassageInput,
-    PersonInput,
-    handover_close,
-    passage_register,
-)
+from epigrid.checkpoints.services import PassageInput, PersonInput, passage_register
 from epigrid.core.models import AuditEvent
 from epigrid.lib.idcard import make_id
 from epigrid.people.models import Person, TravelRecord
