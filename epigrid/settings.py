@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "epigrid.checkpoints",
     "epigrid.resources",
     "epigrid.reports",
+    "epigrid.dashboard",
     "epigrid.deptforms",
     "epigrid.demo",
     "django.contrib.auth",
