@@ -37,6 +37,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "EPIGRID_LANGUAGE": ("zh-hans", "default interface language: zh-hans or en"),
     "EPIGRID_LOGIN_MAX_FAILURES": ("5", "failed log-ins before an account is locked"),
     "EPIGRID_SUPPLY_WARN_DAYS": ("3", "warn when an item's stock lasts fewer days than this (1-30)"),
+    "EPIGRID_DASHBOARD_REFRESH": ("60", "seconds a dashboard snapshot is served before a refresh (5-3600)"),
     "EPIGRID_LOGIN_LOCKOUT_MINUTES": (
         "15",
         "how long a lockout lasts and the window failures are counted in",
@@ -83,6 +84,7 @@ class Config:
     language: str
     login_max_failures: int
     supply_warn_days: int
+    dashboard_refresh: int
     login_lockout_minutes: int
     host: str
     port: int
@@ -257,6 +259,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         language=language,
         login_max_failures=_int("EPIGRID_LOGIN_MAX_FAILURES", env, 5, 1, 100),
         supply_warn_days=_int("EPIGRID_SUPPLY_WARN_DAYS", env, 3, 1, 30),
+        dashboard_refresh=_int("EPIGRID_DASHBOARD_REFRESH", env, 60, 5, 3600),
         login_lockout_minutes=_int("EPIGRID_LOGIN_LOCKOUT_MINUTES", env, 15, 1, 24 * 60),
         host=_env("EPIGRID_HOST", env) or "127.0.0.1",
         port=_int("EPIGRID_PORT", env, 8000, 1, 65535),

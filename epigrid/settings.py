@@ -128,6 +128,12 @@ STORAGES = {
 }
 # Serve straight from the app folders: `epigrid demo` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # plotly.js from the plotly wheel (vendor/plotly.min.js): the charts need no CDN.
+    "epigrid.dashboard.vendor.PlotlyFinder",
+]
 WHITENOISE_AUTOREFRESH = CONFIG.debug
 MEDIA_ROOT = DATA_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -166,6 +172,7 @@ if CONFIG.https:
 
 EPIGRID_LOGIN_MAX_FAILURES = CONFIG.login_max_failures
 EPIGRID_SUPPLY_WARN_DAYS = CONFIG.supply_warn_days
+EPIGRID_DASHBOARD_REFRESH = CONFIG.dashboard_refresh
 EPIGRID_LOGIN_LOCKOUT_MINUTES = CONFIG.login_lockout_minutes
 
 LOGGING = {
