@@ -20,6 +20,8 @@ EpiGrid commands:
   epigrid worker     run the background task worker (django-tasks-db)
   epigrid api-token create --user NAME --name WHAT | list | revoke ID
                      personal API tokens for machine clients (the token is printed once)
+  epigrid analytics rt --incidence FILE.csv --si-mean D --si-sd D [--window 7] [--output OUT.csv]
+                     Rt (Cori et al.) from a date,local[,imported] CSV, the same numbers as EpiEstim
   epigrid <django command> ...   any Django management command (migrate, createsuperuser, ...)
 """
 
