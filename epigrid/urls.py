@@ -108,6 +108,7 @@ urlpatterns = [
     path("checkpoints/", include("epigrid.checkpoints.urls")),
     path("resources/", include("epigrid.resources.urls")),
     path("reports/", include("epigrid.reports.urls")),
+    path("dashboard/", include("epigrid.dashboard.urls")),
     path("forms/", include("epigrid.deptforms.urls")),
     path("r/<str:token>/", selfreport_views.self_report, name="self_report"),
     path("api/v1/", api.urls),

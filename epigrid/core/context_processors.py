@@ -18,6 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav": []}
     caps = user.caps
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
+    nav.append((reverse("dashboard:home"), _("态势")))
     nav.append((reverse("people:search"), _("人员查询")))
     nav.append((reverse("screenings:home"), _("入户摸排")))
     nav.append((reverse("monitoring:home"), _("医学观察")))

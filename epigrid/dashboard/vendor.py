@@ -8,6 +8,7 @@ compressed with a far-future cache header, and ``collectstatic`` copies it like 
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,10 @@ STATIC_PATH = f"{PREFIX}/{NAME}"
 
 def plotly_dir() -> Path | None:
     """The folder of the wheel's plotly.min.js, or None when plotly is not installed."""
-    try:
-        import plotly
-    except ImportError:
+    spec = importlib.util.find_spec("plotly")  # located, not imported: plotly itself is not needed
+    if spec is None or spec.origin is None:
         return None
-    folder = Path(plotly.__file__).parent / "package_data"
+    folder = Path(spec.origin).parent / "package_data"
     return folder if (folder / NAME).is_file() else None
 
 

@@ -1,0 +1,155 @@
+"""The command dashboard's pages: a region's figures, battle map, epidemic curve and Rt; the HQ wall."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.context_processors import csp as csp_context
+from django.utils.csp import CSP
+from django.utils.translation import gettext as _
+from django.views.decorators.csp import csp_override
+
+from epigrid.cases.curve import curve_range, epidemic_curve
+from epigrid.core.access import ScopedRequest, scoped
+from epigrid.core.clock import local_today
+from epigrid.dashboard.battlemap import battle_map, measure_choices, measure_from
+from epigrid.dashboard.figures import Figures
+from epigrid.dashboard.presenters import computed_at, tiles, yesterday_cutoff
+from epigrid.dashboard.reproduction import RtParams, RtParamsError, rt_params_from, rt_summaries
+from epigrid.dashboard.snapshots import snapshot_get
+from epigrid.regions.models import Level, Region
+from epigrid.regions.selectors import region_ancestors, region_get_for_user, region_roots_for_user
+
+# The HQ wall reloads itself this often (seconds); the snapshot behind it is refreshed every minute.
+WALL_REFRESH = 60
+# The battle map carries a small <style> (hover, focus, print) that the page admits by its nonce.
+PAGE_CSP: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.NONCE]}
+
+
+def _map_page[View: Callable[..., HttpResponse]](view: View) -> View:
+    wrapped: View = csp_override(PAGE_CSP)(view)
+    return wrapped
+
+
+def _nonce(request: ScopedRequest) -> str:
+    return str(csp_context(request)["csp_nonce"])
+
+
+@scoped
+def dashboard_home(request: ScopedRequest) -> HttpResponse:
+    """Send the user to the dashboard of the top region they work in."""
+    for root in region_roots_for_user(user=request.user):
+        return redirect("dashboard:region", root.pk)
+    return render(request, "dashboard/none.html", status=404)
+
+
+def _context(region: Region) -> tuple[Figures, dict[str, object]]:
+    figures, refreshing = snapshot_get(region)
+    return figures, {
+        "region": region,
+        "figures": figures,
+        "tiles": tiles(figures, region),
+        "computed_at": computed_at(figures),
+        "yesterday_cutoff": yesterday_cutoff(figures),
+        "refreshing": refreshing,
+    }
+
+
+def _curve_data(request: ScopedRequest, region: Region) -> dict[str, object]:
+    start, end = curve_range(None, None, today=local_today())
+    curve = epidemic_curve(user=request.user, region=region, start=start, end=end)
+    by = "report" if request.GET.get("by") == "report" else "onset"
+    series = curve.report if by == "report" else curve.onset
+    return {
+        "by": by,
+        "days": [d.isoformat() for d in curve.days],
+        "local": series.local,
+        "imported": series.imported,
+        "labels": {
+            "local": _("本地病例"),
+            "imported": _("输入病例"),
+            "x": _("报告日期") if by == "report" else _("发病日期"),
+            "y": _("病例数"),
+        },
+        "onset_unknown": curve.onset_unknown,
+    }
+
+
+def _rt(request: ScopedRequest, region: Region, params: RtParams) -> dict[str, object]:
+    if region.level > Level.TOWN:
+        return {"rt_shown": False}
+    return {"rt_shown": True, "rt": rt_summaries(region=region, today=local_today(), params=params)}
+
+
+@_map_page
+@scoped
+def dashboard_page(request: ScopedRequest, region_id: int) -> HttpResponse:
+    """A region's key figures with their change, its battle map, the epidemic curve and Rt."""
+    region = region_get_for_user(user=request.user, region_id=region_id)
+    figures, context = _context(region)
+    measure = measure_from(request.GET.get("measure", ""))
+    context.update(
+        {
+            "ancestors": region_ancestors(region=region, user=request.user),
+            "measure": measure,
+            "measures": measure_choices(region, measure),
+            "map_svg": battle_map(region, figures, measure, style_nonce=_nonce(request)),
+            "curve": _curve_data(request, region),
+            **_rt(request, region, RtParams()),
+        }
+    )
+    return render(request, "dashboard/dashboard.html", context)
+
+
+@scoped
+def map_svg(request: ScopedRequest, region_id: int) -> HttpResponse:
+    """The battle map alone, as an SVG file to print or put in a document."""
+    region = region_get_for_user(user=request.user, region_id=region_id)
+    figures, _refreshing = snapshot_get(region)
+    measure = measure_from(request.GET.get("measure", ""))
+    response = HttpResponse(battle_map(region, figures, measure), content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="battle-map-{region.code}-{measure}.svg"'
+    return response
+
+
+@_map_page
+@scoped
+def wall_page(request: ScopedRequest, region_id: int) -> HttpResponse:
+    """The big screen (大屏) for the HQ wall: dark, large type, reloads itself every minute."""
+    region = region_get_for_user(user=request.user, region_id=region_id)
+    figures, context = _context(region)
+    measure = measure_from(request.GET.get("measure", ""))
+    context.update(
+        {
+            "measure": measure,
+            "map_svg": battle_map(region, figures, measure, style_nonce=_nonce(request)),
+            "curve": _curve_data(request, region),
+            "refresh": WALL_REFRESH,
+            **_rt(request, region, RtParams()),
+        }
+    )
+    return render(request, "dashboard/wall.html", context)
+
+
+@scoped
+def rt_page(request: ScopedRequest, region_id: int) -> HttpResponse:
+    """Rt of the district and its towns over time, with the serial interval and prior as chosen."""
+    region = region_get_for_user(user=request.user, region_id=region_id)
+    error = ""
+    try:
+        params = rt_params_from(request.GET)
+    except RtParamsError as exc:
+        error = str(exc)
+        params = RtParams()
+    context: dict[str, object] = {
+        "region": region,
+        "ancestors": region_ancestors(region=region, user=request.user),
+        "params": params,
+        "error": error,
+        **_rt(request, region, params),
+    }
+    return render(request, "dashboard/rt.html", context, status=400 if error else 200)
