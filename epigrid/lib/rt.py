@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from epigrid.lib.gammadist import gamma_cdf, gamma_quantiles
@@ -131,6 +132,11 @@ def discr_si(days: int, mean: float, sd: float) -> tuple[float, ...]:
     a gamma variable plus one rounded by linear interpolation between integers.
     """
     _check_si(mean, sd)
+    return _discr_si(days, mean, sd)
+
+
+@lru_cache(maxsize=256)
+def _discr_si(days: int, mean: float, sd: float) -> tuple[float, ...]:
     shape = ((mean - 1.0) / sd) ** 2
     scale = sd * sd / (mean - 1.0)
     ab = shape * scale
@@ -196,6 +202,13 @@ def infectivity(total: Sequence[int], si_distr: Sequence[float]) -> tuple[float 
     return tuple(out)
 
 
+@lru_cache(maxsize=16384)
+def _standard_quantiles(shape: float) -> tuple[float, ...]:
+    """The posterior's quantiles for scale 1, kept: with the default prior shapes are 1 + a count,
+    and a dashboard asks for the same ones again and again (a district and its towns, every request)."""
+    return gamma_quantiles(PROBABILITIES, shape)
+
+
 def _window_without_estimate(t_start: int, t_end: int, cases: int) -> RtWindow:
     return RtWindow(
         t_start=t_start,
@@ -256,7 +269,7 @@ def rt_estimate(
         lambda_sum = math.fsum(lam_values[t_start - 1 : t_end])
         shape = prior_shape + cases
         scale = 1.0 / (prior_rate + lambda_sum)
-        q = gamma_quantiles(PROBABILITIES, shape, scale)
+        q = [scale * value for value in _standard_quantiles(shape)]
         windows.append(
             RtWindow(
                 t_start=t_start,
