@@ -50,6 +50,7 @@ _EPS = 1e-17
 _LN_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _SQRT_PI = math.sqrt(math.pi)
 _MAX_ITERATIONS = 100_000
+_LN_TINY = math.log(5e-324)  # the smallest positive double, subnormal
 
 
 def _temme_tables() -> tuple[list[float], list[float], list[list[float]]]:
@@ -349,6 +350,9 @@ def _quantile_general(p: float, a: float) -> float:
     """Quantile of Gamma(a, 1) by Halley's method in u = ln x, safeguarded by a bracket."""
     lower_side = p <= 0.5
     target = p if lower_side else 1.0 - p
+    if (math.log(p) + math.lgamma(a + 1.0)) / a < _LN_TINY:
+        # P(a, x) ~ x**a / Gamma(a + 1) for tiny x: the quantile is below the smallest double (R: 0)
+        return 0.0
     u = _quantile_start(p, a)
     low, high = -math.inf, math.inf
     lgamma_a = math.lgamma(a)

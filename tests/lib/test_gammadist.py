@@ -105,6 +105,9 @@ def test_edges():
     # shape 1 is the exponential distribution
     assert gamma_cdf(1.5, 1.0) == pytest.approx(1.0 - math.exp(-1.5), rel=1e-15)
     assert gamma_quantile(0.5, 1.0) == pytest.approx(math.log(2.0), rel=1e-15)
+    # below the smallest double the quantile is 0, as R's qgamma(1e-5, 0.01) is
+    assert gamma_quantile(1e-5, 0.01) == 0.0
+    assert gamma_quantile(1e-3, 0.01) == pytest.approx(5.66073814706188e-301, rel=1e-12)
 
 
 @pytest.mark.parametrize(
