@@ -14,7 +14,7 @@ Methods, chosen by the shape ``a`` and the distance of ``x`` from ``a``:
   ``x**a * exp(-x) / Gamma(a)`` is computed as ``exp(-a * phi(x / a))`` times Stirling's
   correction, with ``phi(l) = l - 1 - ln l``, so that no digits are lost to ``a * ln x`` when
   ``a`` is large;
-* large shapes near the centre (``a >= 20`` and ``|eta| <= 1``): Temme's uniform asymptotic
+* large shapes near the centre (``a >= 10`` and ``|eta| <= 1``): Temme's uniform asymptotic
   expansion ``Q = erfc(eta * sqrt(a / 2)) / 2 + exp(-a * eta**2 / 2) / sqrt(2 pi a) * S / Gamma*(a)``
   with ``eta**2 / 2 = phi(x / a)``. The coefficient functions of ``S`` are Taylor series in
   ``eta``, derived at import time from the mathematics: ``mu = x / a - 1`` solves
