@@ -248,17 +248,23 @@ def _cut(text: str, em: float) -> str:
 _NICE = (1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
-def _nice_ceil(value: float, integer: bool) -> float:
-    """The smallest "nice" number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ) not below a positive value."""
+def _round_up(value: float, integer: bool, nice: bool) -> float:
+    """The smallest "nice" number (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10ⁿ), or with ``nice`` false the
+    smallest number of two significant digits, not below a positive value (integers when asked)."""
     if value <= 0:
         return value
-    scale = 10.0 ** math.floor(math.log10(value))
-    nice = value
-    for step in _NICE:
-        if step * scale >= value * (1 - 1e-12):
-            nice = round(step * scale, 12)
-            break
-    return float(math.ceil(nice - 1e-9)) if integer else nice
+    magnitude = math.floor(math.log10(value))
+    if nice:
+        scale = 10.0**magnitude
+        result = value
+        for step in _NICE:
+            if step * scale >= value * (1 - 1e-12):
+                result = round(step * scale, 12)
+                break
+    else:
+        scale = 10.0 ** (magnitude - 1)
+        result = round(math.ceil(value / scale - 1e-9) * scale, 12)
+    return float(math.ceil(result - 1e-9)) if integer else result
 
 
 def nice_breaks(values: Sequence[float], classes: int = 5) -> tuple[float, ...]:
@@ -266,7 +272,9 @@ def nice_breaks(values: Sequence[float], classes: int = 5) -> tuple[float, ...]:
 
     With at most ``classes`` distinct values, the distinct values themselves. Otherwise the i/k
     quantiles rounded up to nice numbers (integers when all values are), duplicates and those at or
-    above the maximum dropped: every class holds at least the quantile that made it.
+    above the maximum dropped: every class holds at least the quantile that made it. When the nice
+    numbers are too coarse and merge classes (quantiles 8, 16, 24, 32 would become 8, 20, 25, 40),
+    the quantiles are rounded up to two significant digits instead.
     """
     data = sorted(v for v in values if v != 0 and math.isfinite(v))
     if not data:
@@ -276,14 +284,18 @@ def nice_breaks(values: Sequence[float], classes: int = 5) -> tuple[float, ...]:
         return tuple(distinct)
     integer = all(v == int(v) for v in data)
     top = data[-1]
-    bounds: list[float] = []
     n = len(data)
-    for i in range(1, classes):
-        bound = _nice_ceil(data[math.ceil(i * n / classes) - 1], integer)
-        if bound < top and (not bounds or bound > bounds[-1]):
-            bounds.append(bound)
-    bounds.append(top)
-    return tuple(bounds)
+    quantiles = [data[math.ceil(i * n / classes) - 1] for i in range(1, classes)]
+    candidates: list[list[float]] = []
+    for nice in (True, False):
+        bounds: list[float] = []
+        for quantile in quantiles:
+            bound = _round_up(quantile, integer, nice)
+            if bound < top and (not bounds or bound > bounds[-1]):
+                bounds.append(bound)
+        candidates.append([*bounds, top])
+    rounded, close = candidates
+    return tuple(rounded if len(rounded) >= len(close) else close)
 
 
 def _ramp(count: int) -> list[str]:
@@ -511,7 +523,8 @@ def _simplify(xs: Sequence[float], ys: Sequence[float], tolerance: float, aspect
     kept = list(range(0, n, step))
     stack: list[int] = []
     for a, b in zip(kept, [*kept[1:], n], strict=True):
-        stack += (a, b)
+        if b - a > 1:
+            stack += (a, b)
     while stack:
         j = stack.pop()
         i = stack.pop()
@@ -647,9 +660,11 @@ class _Drawn:
 
 
 def _link(href: str | None) -> str | None:
-    if not href or _UNSAFE_SCHEME.match(href):
+    """The escaped link, or None for none, a blank one or a script/data URL."""
+    cleaned = _NOT_XML.sub("", href or "").strip()
+    if not cleaned or _UNSAFE_SCHEME.match(cleaned):
         return None
-    return _text(href)
+    return _text(cleaned)
 
 
 def _value_text(unit: MapUnit, entry: LegendEntry, categorical: bool, texts: MapTexts) -> str:
