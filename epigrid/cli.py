@@ -134,6 +134,11 @@ def demo(argv: list[str]) -> int:
             f"病例与密接 cases: {demo_cases.cases} people classified, {demo_cases.contacts} contacts, "
             f"{demo_cases.measures} measures"
         )
+    from epigrid.demo.epidemic import demo_epidemic_load
+
+    epidemic = demo_epidemic_load(actor=hq)
+    if epidemic.cases:
+        print(f"疫情曲线 epidemic: {epidemic.cases} cases over six weeks ({epidemic.imported} imported)")
     from epigrid.demo.facilities import demo_facilities_load
 
     demo_facilities = demo_facilities_load()
