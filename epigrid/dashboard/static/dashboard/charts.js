@@ -1,12 +1,19 @@
 /* Draw the dashboard's charts with plotly.js (served from the plotly wheel) from the JSON in the page.
-   Loaded with `defer` BEFORE plotly.min.js: the marker below tells plotly not to inject a <style>
-   element, which the Content-Security-Policy would refuse; dashboard.css carries the rules it needs. */
+   Loaded with `defer` BEFORE plotly.min.js. plotly.js (and the map library bundled in it) put their
+   CSS into <style> elements they create; the page's Content-Security-Policy admits inline style only
+   with the page's nonce, so style elements created on this page are given the nonce this script
+   carries. Nothing else may run here: script-src is 'self' plus the same nonce. */
 (function () {
   "use strict";
-  var marker = document.createElement("style");
-  marker.id = "plotly.js-style-global";
-  marker.className = "no-inline-styles";
-  document.head.appendChild(marker);
+  var nonce = document.currentScript && document.currentScript.nonce;
+  if (nonce) {
+    var create = document.createElement.bind(document);
+    document.createElement = function (name, options) {
+      var node = create(name, options);
+      if (String(name).toLowerCase() === "style") node.nonce = nonce;
+      return node;
+    };
+  }
 
   function data(id) {
     var node = document.getElementById(id);
