@@ -538,11 +538,15 @@ def _simplify(xs: Sequence[float], ys: Sequence[float], tolerance: float, aspect
         dy = py[j] - ay
         length2 = k2 * dx * dx + dy * dy
         if length2 > 0:
+            # Signed cross products, offset c apart: the farthest point is the max or the min.
             c = dx * ay - dy * ax
-            dist = [abs(dy * x - dx * y + c) for x, y in zip(px[i + 1 : j], py[i + 1 : j], strict=False)]
-            worst = max(dist)
+            cross = [dy * x - dx * y for x, y in zip(px[i + 1 : j], py[i + 1 : j], strict=False)]
+            high = max(cross)
+            low = min(cross)
+            worst = high + c if high + c >= -(low + c) else -(low + c)
             if k2 * worst * worst <= tol2 * length2:
                 continue
+            k = cross.index(high if high + c >= -(low + c) else low) + i + 1
         else:
             dist = [
                 k2 * (x - ax) * (x - ax) + (y - ay) * (y - ay)
@@ -551,7 +555,7 @@ def _simplify(xs: Sequence[float], ys: Sequence[float], tolerance: float, aspect
             worst = max(dist)
             if worst <= tol2:
                 continue
-        k = dist.index(worst) + i + 1
+            k = dist.index(worst) + i + 1
         keep(k)
         if k - i > 1:
             stack += (i, k)
@@ -811,10 +815,13 @@ def render_map(
         f'<path d="M0 0V6" stroke="{NO_DATA_HATCH}" stroke-width="1.5"/></pattern></defs>',
         f'<rect class="rm-background" width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text class="rm-title" x="{_MARGIN:.0f}" y="34" font-size="20" font-weight="bold" '
-        f'fill="#111827">{_text(title)}</text>',
+        f'fill="#111827">{_text(_cut(title, (width - 2 * _MARGIN) / 20))}</text>',
     ]
     if note:
-        out.append(f'<text class="rm-note" x="{_MARGIN:.0f}" y="56" fill="#4b5563">{_text(note)}</text>')
+        out.append(
+            f'<text class="rm-note" x="{_MARGIN:.0f}" y="56" fill="#4b5563">'
+            f"{_text(_cut(note, (width - 2 * _MARGIN) / 12))}</text>"
+        )
 
     # Units, grouped by class.
     if drawn:
@@ -839,7 +846,7 @@ def render_map(
                 href = _link(unit.href)
                 tag = f'a href="{href}"' if href else "g"
                 out.append(
-                    f'<{tag} data-id="{int(unit.id)}"><title>{_text(tip)}</title>'
+                    f'<{tag} data-id="{_text(unit.id)}"><title>{_text(tip)}</title>'
                     f'<path d="{item.d}"/></{tag.split()[0]}>'
                 )
             out.append("</g>")
@@ -989,9 +996,9 @@ def _unmapped_box(
         )
         href = _link(unit.href)
         if href:
-            out.append(f'<a href="{href}" data-id="{int(unit.id)}">{row}</a>')
+            out.append(f'<a href="{href}" data-id="{_text(unit.id)}">{row}</a>')
         else:
-            out.append(f'<g data-id="{int(unit.id)}">{row}</g>')
+            out.append(f'<g data-id="{_text(unit.id)}">{row}</g>')
     if len(shown) < len(unmapped):
         ry = y0 + 30 + 17 * len(shown)
         out.append(
