@@ -189,9 +189,11 @@ def demo_supplies_load(*, seed: str = SEED) -> DemoSupplies:
     }
     for code, total in totals.items():
         movements += _receive_in_parts(rng, hq, warehouse, items[code], total, today, (30, 20))
-    for code, (total, _per_town) in DURABLE.items():
+    for code, (total, per_town) in DURABLE.items():
+        # Enough for every town's first allocation however many towns there are (the city demo has 48).
+        quantity = max(total, per_town // 2 * len(towns) + per_town)
         stock_receive(
-            actor=hq, depot=warehouse, item=items[code], quantity=total,
+            actor=hq, depot=warehouse, item=items[code], quantity=quantity,
             occurred_on=today - dt.timedelta(days=rng.randint(20, 30)), source=rng.choice(SUPPLIERS),
         )  # fmt: skip
         movements += 1
