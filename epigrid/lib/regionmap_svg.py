@@ -84,9 +84,9 @@ MAX_FONT = 16.0
 
 MAP_CSS = (
     ".regionmap .rm-units a:hover path,.regionmap .rm-units a:focus path{stroke:#111827;stroke-width:2}"
-    ".regionmap a:focus{outline:none}"
+    ".regionmap .rm-units a:focus{outline:none}"
     ".regionmap .rm-units a:focus-visible path{stroke:#1d4ed8;stroke-width:2.5}"
-    ".regionmap .rm-nb a:hover text{text-decoration:underline}"
+    ".regionmap .rm-nb a:hover text,.regionmap .rm-nb a:focus-visible text{text-decoration:underline}"
     "@media print{.regionmap .rm-units{stroke:#000}"
     ".regionmap .rm-units a:hover path,.regionmap .rm-units a:focus path{stroke:#000;stroke-width:.6}"
     ".regionmap .rm-panel{stroke:#000}}"
@@ -576,8 +576,12 @@ def _ring_path(xs: Sequence[float], ys: Sequence[float]) -> str:
     points remain."""
     qx = [round(x * 10) for x in xs]
     qy = [round(y * 10) for y in ys]
-    if len(qx) < 3 or (len(qx) <= 12 and len(set(zip(qx, qy, strict=True))) < 3):
+    if len(qx) < 3:
         return ""
+    if (len(qx) <= 12 or max(qx) - min(qx) + max(qy) - min(qy) < 3) and len(
+        set(zip(qx, qy, strict=True))
+    ) < 3:
+        return ""  # a sub-pixel ring rounds to fewer than 3 distinct points
     sx = [(b - a) / 10 for a, b in itertools.pairwise(qx)]
     sy = [(b - a) / 10 for a, b in itertools.pairwise(qy)]
     steps = itertools.chain.from_iterable(zip(sx, sy, strict=True))
@@ -664,6 +668,7 @@ class _Drawn:
     index: int
     d: str
     rings: list[tuple[list[float], list[float]]]
+    box: tuple[float, float, float, float]  # west, north, east, south in pixels
 
     def edges(self) -> list[_Edge]:
         """Every ring's edges, for placing the label (built only for units big enough for one)."""
@@ -672,8 +677,6 @@ class _Drawn:
             for xs, ys in self.rings
             for edge in zip(xs, ys, xs[1:] + xs[:1], ys[1:] + ys[:1], strict=True)
         ]
-
-    box: tuple[float, float, float, float]  # west, north, east, south in pixels
 
 
 def _link(href: str | None) -> str | None:

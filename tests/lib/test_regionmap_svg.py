@@ -400,8 +400,11 @@ def test_labels_scale_with_units_and_are_left_out_when_too_small():
     assert float(big.get("font-size")) > float(middle.get("font-size"))
     assert label_of(root, "很长很长的一个名字社区") is None
     assert label_of(root, "小") is None
-    # Still on the map and linked: a dot when it is smaller than a pixel.
-    assert 'data-id="4"' in render(units)
+    # Still on the map: a dot when it is smaller than a pixel, however many vertices it has.
+    units.append(MapUnit(5, "微", circle(LON + 0.52, LAT + 0.3, 0.000002, 400), 1))
+    root = parse(render(units))
+    assert len(subpaths(path_of(root, 4))[0]) == 4  # a pixel and a half: still drawn
+    assert path_of(root, 5).endswith("a2 2 0 1 0 4 0a2 2 0 1 0-4 0z")
 
 
 def test_suffix_dropped_when_the_full_name_does_not_fit():
