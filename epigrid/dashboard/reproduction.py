@@ -17,6 +17,7 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from epigrid.cases.curve import KINDS
 from epigrid.cases.models import CaseStatus
@@ -31,6 +32,7 @@ WINDOW = 7
 # At most this many days of incidence are read (a year); Rt needs the infectivity of the serial interval.
 MAX_DAYS = 365
 DOUBLING_DAYS = 14
+RT_LEVELS = gettext_noop("Rt 只对区县和乡镇（街道）计算")
 
 
 class RtParamsError(ValueError):
