@@ -29,9 +29,9 @@ What is drawn:
   ending at the maximum. Epidemic counts are skewed (many 1-3, a few hundreds): quantiles give every
   class members and the rounding gives legend labels a reader can hold ("1–2, 3–5, 6–15, 16–40,
   41–213"). With no more distinct non-zero values than classes, each value is its own class. A caller
-  that must keep colours comparable between days passes fixed ``breaks``. Colours: a yellow–orange–red
-  ramp (ColorBrewer YlOrRd family, colour-blind safe) whose CIE lightness falls by 12–18 per class, so
-  the classes stay apart in greyscale print; the highest class is always the darkest.
+  that must keep colours comparable between days passes fixed ``breaks``. Colours: a yellow–orange–
+  brown ramp (ColorBrewer YlOrBr hues, colour-blind safe) whose grey level falls by about 42 of 255
+  per class, so the classes stay apart in greyscale print; the highest class is always the darkest.
 * Units without usable geometry (None, fewer than 3 distinct points, NaN, lon/lat out of range) are
   listed by name and value in a "无边界" box beside the map, never dropped silently; with no geometry
   at all the map area says so ("暂无边界数据，无法绘制作战图").
@@ -70,9 +70,14 @@ from typing import Any
 # Locally installed CJK fonts only: no web font is ever fetched.
 FONT_FAMILY = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif"
 
-# A sequential yellow–orange–red ramp, light to dark; CIE L* 88, 78, 70, 58, 48, 40, 26.
-RAMP = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026")
-ZERO_FILL = "#f7f7f7"  # L* 97: paler than every class of the ramp
+# Sequential yellow–orange–brown (the hues of ColorBrewer's YlOrBr, colour-blind safe), light to dark.
+# What a greyscale printer or copier keeps is the grey level (Rec. 709 luma of the sRGB values), in
+# which deep reds collapse into black; these ramps step evenly in it. Five classes (the default): grey
+# 219, 173, 132, 90, 49 (CIE L* 88, 74, 61, 45, 24); other counts spread over the seven of RAMP
+# (YlOrBr itself: grey 227, 200, 166, 132, 98, 70, 49).
+RAMP = ("#fee391", "#fec44f", "#fe9929", "#ec7014", "#cc4c02", "#993404", "#662506")
+RAMP_5 = ("#fed98e", "#fea13a", "#ec7014", "#b84703", "#662506")
+ZERO_FILL = "#f7f7f7"  # grey 247, L* 97: paler than every class
 NO_DATA_FILL = "#ffffff"  # under grey hatching
 NO_DATA_HATCH = "#9ca3af"
 BORDER = "#4b5563"
@@ -301,6 +306,8 @@ def nice_breaks(values: Sequence[float], classes: int = 5) -> tuple[float, ...]:
 
 def _ramp(count: int) -> list[str]:
     """``count`` colours of the ramp spread from light to the darkest."""
+    if count == len(RAMP_5):
+        return list(RAMP_5)
     if count <= 1:
         return [RAMP[-1]] * count
     last = len(RAMP) - 1

@@ -13,6 +13,7 @@ from epigrid.lib.regionmap_svg import (
     MAX_FONT,
     MIN_FONT,
     RAMP,
+    RAMP_5,
     REPORT_STATUS,
     ZERO_FILL,
     Category,
@@ -246,13 +247,28 @@ def test_decimal_values_and_fixed_breaks():
     assert [e.count for e in fixed.entries] == [1, 2, 3, 2]
 
 
-def test_palette_is_ordered_in_lightness_for_greyscale_print():
-    lightness = [_lightness(c) for c in RAMP]
-    assert all(a - b >= 8 for a, b in itertools.pairwise(lightness))
-    assert _lightness(ZERO_FILL) > lightness[0] + 5
+def grey(colour):
+    """The grey level (0-255) a greyscale printer or CSS grayscale() makes of a colour: Rec. 709 luma."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_palette_is_ordered_in_grey_for_black_and_white_print():
+    for ramp in (RAMP, RAMP_5):
+        greys = [grey(c) for c in ramp]
+        lightness = [_lightness(c) for c in ramp]
+        assert all(a - b >= 20 for a, b in itertools.pairwise(greys))
+        assert all(a - b >= 8 for a, b in itertools.pairwise(lightness))
+        assert grey(ZERO_FILL) > greys[0] + 20
     five = [e.fill for e in classify(grid(list(range(1, 40)))).entries[1:]]
-    steps = [_lightness(a) - _lightness(b) for a, b in itertools.pairwise(five)]
-    assert len(five) == 5 and min(steps) >= 10
+    assert five == list(RAMP_5)
+    assert min(grey(a) - grey(b) for a, b in itertools.pairwise(five)) >= 40
+    for count in range(1, 8):
+        fills = [e.fill for e in classify(grid(list(range(1, 40))), classes=count).entries[1:]]
+        assert fills[-1] == RAMP[-1]
+        assert [grey(c) for c in fills] == sorted((grey(c) for c in fills), reverse=True)
+    statuses = sorted(grey(c.fill) for c in REPORT_STATUS)
+    assert min(b - a for a, b in itertools.pairwise(statuses)) >= 40
 
 
 def test_categorical_map():
