@@ -626,3 +626,19 @@ def test_random_units_never_crash_and_give_well_formed_xml(units):
         1 for h in cleaned if h and not re.match(r"(javascript|vbscript|data)\s*:", h, re.IGNORECASE)
     )
     assert len(list(root.iter(f"{NS}a"))) == linked
+
+
+def test_scale_bar_in_metres_for_a_village_of_grids():
+    units = grid([1, 2, 3, 4], size=0.001)  # about 100 m a side
+    root = parse(render(units))
+    scale = next(g for g in root.iter(f"{NS}g") if g.get("class") == "rm-scale")
+    assert [t.text for t in scale.iter(f"{NS}text")][-1].endswith(" 米")
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError):
+        classify(grid([1]), classes=8)
+    with pytest.raises(ValueError):
+        classify(grid([1]), breaks=[math.nan])
+    with pytest.raises(ValueError):
+        render(grid([1]), width=100)
