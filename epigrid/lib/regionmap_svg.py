@@ -583,12 +583,9 @@ def _template(steps: int) -> str:
     return "M%g %gl" + " ".join(["%g %g"] * steps) + "z"
 
 
-def _ring_path(xs: Sequence[float], ys: Sequence[float]) -> str:
-    """Path data of a ring in pixels: the first point, then relative steps between the points
-    rounded to 0.1 px (steps between rounded points, so no drift); "" when fewer than 3 distinct
-    points remain."""
-    qx = [round(x * 10) for x in xs]
-    qy = [round(y * 10) for y in ys]
+def _ring_path(qx: list[int], qy: list[int]) -> str:
+    """Path data of a ring given in tenths of a pixel: the first point, then relative steps (between
+    rounded points, so no drift); "" when fewer than 3 distinct points remain."""
     if len(qx) < 3:
         return ""
     if (len(qx) <= 12 or max(qx) - min(qx) + max(qy) - min(qy) < 3) and len(
@@ -680,16 +677,17 @@ class _Drawn:
 
     index: int
     d: str
-    rings: list[tuple[list[float], list[float]]]
+    rings: list[tuple[list[int], list[int]]]  # in tenths of a pixel
     box: tuple[float, float, float, float]  # west, north, east, south in pixels
 
     def edges(self) -> list[_Edge]:
-        """Every ring's edges, for placing the label (built only for units big enough for one)."""
-        return [
-            edge
-            for xs, ys in self.rings
-            for edge in zip(xs, ys, xs[1:] + xs[:1], ys[1:] + ys[:1], strict=True)
-        ]
+        """Every ring's edges in pixels, for placing the label (built only for units big enough)."""
+        edges: list[_Edge] = []
+        for qx, qy in self.rings:
+            xs = [x / 10 for x in qx]
+            ys = [y / 10 for y in qy]
+            edges.extend(zip(xs, ys, xs[1:] + xs[:1], ys[1:] + ys[:1], strict=True))
+        return edges
 
 
 def _link(href: str | None) -> str | None:
@@ -776,27 +774,29 @@ def render_map(
         oy = map_y0 + (map_y1 - map_y0 - span_y * scale) / 2 + north * scale
         km_per_px = _KM_PER_DEGREE / scale
         tolerance = 0.5 / scale  # half a pixel, in degrees of latitude
+        kx10, ox10, scale10, oy10 = kx * 10, ox * 10, scale * 10, oy * 10
         for index, unit_polygons in enumerate(polygons):
             if not unit_polygons:
                 continue
             parts: list[str] = []
-            drawn_rings: list[tuple[list[float], list[float]]] = []
+            drawn_rings: list[tuple[list[int], list[int]]] = []
             for rings in unit_polygons:
                 for k, (lons, lats, _box) in enumerate(rings):
                     kept = _simplify(lons, lats, tolerance, coslat)
-                    xs = [lons[i] * kx + ox for i in kept]
-                    ys = [oy - lats[i] * scale for i in kept]
-                    d = _ring_path(xs, ys)
+                    # Projected straight to tenths of a pixel, the grid the path is written on.
+                    qx = [round(lons[i] * kx10 + ox10) for i in kept]
+                    qy = [round(oy10 - lats[i] * scale10) for i in kept]
+                    d = _ring_path(qx, qy)
                     if not d and len(kept) < len(lons):
-                        xs = [x * kx + ox for x in lons]  # too small to simplify: keep what is there
-                        ys = [oy - y * scale for y in lats]
-                        d = _ring_path(xs, ys)
+                        qx = [round(x * kx10 + ox10) for x in lons]  # too small to simplify: all points
+                        qy = [round(oy10 - y * scale10) for y in lats]
+                        d = _ring_path(qx, qy)
                     if not d:
                         if k == 0:
                             break  # smaller than a tenth of a pixel
                         continue
                     parts.append(d)
-                    drawn_rings.append((xs, ys))
+                    drawn_rings.append((qx, qy))
             if not parts:
                 # Too small to draw at this scale: a dot at its place keeps it visible and clickable.
                 lons, lats, (w, s, e, n) = unit_polygons[0][0]
