@@ -87,6 +87,12 @@ def epidemic_curve(
     """
     if not scope_for(user).contains(region):
         raise Http404
+    return curve_counts(region=region, start=start, end=end, kind=kind)
+
+
+def curve_counts(*, region: Region, start: dt.date, end: dt.date, kind: CurveKind = "cases") -> Curve:
+    """``epidemic_curve`` without the scope check, for callers that have checked the region already
+    (the dashboard's snapshot, computed by a background task with no user)."""
     base = CaseStatus.objects.filter(
         _region_q(region), classification__in=KINDS[kind], person__merged_into__isnull=True
     )

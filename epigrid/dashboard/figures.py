@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from epigrid.dashboard.reproduction import curve_json, rt_json
 from epigrid.monitoring.alerts import ALERT_DAYS
 from epigrid.monitoring.models import CURRENT_ABNORMAL, AlertAck, Episode, HealthCheck, Policy
 from epigrid.regions.models import Level, Region
@@ -119,6 +120,10 @@ class Figures:
     yesterday: dict[str, int] = field(default_factory=dict)
     units_reporting: int = 0
     units: list[UnitFigures] = field(default_factory=list)
+    # The epidemic curve (by onset and by report date, local and imported) and, for a district or a
+    # town, Rt with the default serial interval: ``dashboard.reproduction`` (plain JSON).
+    curve: dict[str, Any] = field(default_factory=dict)
+    rt: dict[str, Any] | None = None
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -268,6 +273,8 @@ def figures_compute(
                 )
             )
     return Figures(
+        curve=curve_json(region, today),
+        rt=rt_json(region, today),
         region_id=region.pk,
         day=today.isoformat(),
         computed_at=moment.isoformat(),

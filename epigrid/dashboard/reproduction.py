@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from django.db.models import Count
 from django.db.models.functions import Coalesce
@@ -19,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from epigrid.cases.curve import KINDS
+from epigrid.cases.curve import DEFAULT_DAYS, KINDS, curve_counts
 from epigrid.cases.models import CaseStatus
 from epigrid.lib import rt as rtlib
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
@@ -188,3 +189,27 @@ def rt_summaries(*, region: Region, today: dt.date, params: RtParams) -> RtSumma
         )
     summary.chart = {"series": series, "labels": {"x": _("窗口末日")}}
     return summary
+
+
+def curve_json(region: Region, today: dt.date) -> dict[str, Any]:
+    """The region's epidemic curve of the last ``DEFAULT_DAYS`` days as plain JSON (for the snapshot)."""
+    start = today - dt.timedelta(days=DEFAULT_DAYS - 1)
+    curve = curve_counts(region=region, start=start, end=today)
+    return {
+        "days": [d.isoformat() for d in curve.days],
+        "onset": {"local": curve.onset.local, "imported": curve.onset.imported},
+        "report": {"local": curve.report.local, "imported": curve.report.imported},
+        "onset_unknown": curve.onset_unknown,
+    }
+
+
+def rt_json(region: Region, today: dt.date) -> dict[str, Any] | None:
+    """Rt with the default parameters as plain JSON (for the snapshot); None below a town."""
+    if region.level > Level.TOWN:
+        return None
+    summary = rt_summaries(region=region, today=today, params=RtParams())
+    return {"rows": [asdict(row) for row in summary.rows], "chart": summary.chart}
+
+
+def rt_from_json(data: dict[str, Any]) -> RtSummary:
+    return RtSummary(params=RtParams(), rows=[RtRow(**row) for row in data["rows"]], chart=data["chart"])

@@ -13,13 +13,18 @@ from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.csp import csp_override
 
-from epigrid.cases.curve import curve_range, epidemic_curve
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today
 from epigrid.dashboard.battlemap import battle_map, measure_choices, measure_from
 from epigrid.dashboard.figures import Figures
 from epigrid.dashboard.presenters import computed_at, tiles, yesterday_cutoff
-from epigrid.dashboard.reproduction import RtParams, RtParamsError, rt_params_from, rt_summaries
+from epigrid.dashboard.reproduction import (
+    RtParams,
+    RtParamsError,
+    rt_from_json,
+    rt_params_from,
+    rt_summaries,
+)
 from epigrid.dashboard.snapshots import snapshot_get
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_ancestors, region_get_for_user, region_roots_for_user
@@ -60,30 +65,35 @@ def _context(region: Region) -> tuple[Figures, dict[str, object]]:
     }
 
 
-def _curve_data(request: ScopedRequest, region: Region) -> dict[str, object]:
-    start, end = curve_range(None, None, today=local_today())
-    curve = epidemic_curve(user=request.user, region=region, start=start, end=end)
+def _curve_data(request: ScopedRequest, figures: Figures) -> dict[str, object]:
     by = "report" if request.GET.get("by") == "report" else "onset"
-    series = curve.report if by == "report" else curve.onset
+    curve = figures.curve
+    series = curve.get(by, {"local": [], "imported": []})
     return {
         "by": by,
-        "days": [d.isoformat() for d in curve.days],
-        "local": series.local,
-        "imported": series.imported,
+        "days": curve.get("days", []),
+        "local": series["local"],
+        "imported": series["imported"],
         "labels": {
             "local": _("本地病例"),
             "imported": _("输入病例"),
             "x": _("报告日期") if by == "report" else _("发病日期"),
             "y": _("病例数"),
         },
-        "onset_unknown": curve.onset_unknown,
+        "onset_unknown": curve.get("onset_unknown", 0),
     }
 
 
-def _rt(request: ScopedRequest, region: Region, params: RtParams) -> dict[str, object]:
+def _rt(region: Region, params: RtParams) -> dict[str, object]:
     if region.level > Level.TOWN:
         return {"rt_shown": False}
     return {"rt_shown": True, "rt": rt_summaries(region=region, today=local_today(), params=params)}
+
+
+def _rt_of(figures: Figures) -> dict[str, object]:
+    if figures.rt is None:
+        return {"rt_shown": False}
+    return {"rt_shown": True, "rt": rt_from_json(figures.rt)}
 
 
 @_map_page
@@ -99,8 +109,8 @@ def dashboard_page(request: ScopedRequest, region_id: int) -> HttpResponse:
             "measure": measure,
             "measures": measure_choices(region, measure),
             "map_svg": battle_map(region, figures, measure, style_nonce=_nonce(request)),
-            "curve": _curve_data(request, region),
-            **_rt(request, region, RtParams()),
+            "curve": _curve_data(request, figures),
+            **_rt_of(figures),
         }
     )
     return render(request, "dashboard/dashboard.html", context)
@@ -128,9 +138,9 @@ def wall_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         {
             "measure": measure,
             "map_svg": battle_map(region, figures, measure, style_nonce=_nonce(request)),
-            "curve": _curve_data(request, region),
+            "curve": _curve_data(request, figures),
             "refresh": WALL_REFRESH,
-            **_rt(request, region, RtParams()),
+            **_rt_of(figures),
         }
     )
     return render(request, "dashboard/wall.html", context)
@@ -152,6 +162,6 @@ def rt_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         "ancestors": region_ancestors(region=region, user=request.user),
         "params": params,
         "error": error,
-        **_rt(request, region, params),
+        **_rt(region, params),
     }
     return render(request, "dashboard/rt.html", context, status=400 if error else 200)

@@ -124,7 +124,7 @@ def test_the_dashboard_reads_a_fresh_snapshot_in_few_queries(world, boxes, djang
     client = client_for(world.hq)
     url = reverse("dashboard:region", args=[world.district.pk])
     client.get(url)  # computes the snapshot
-    with django_assert_max_num_queries(14):  # session, user, region, snapshot, boundaries, curve, Rt
+    with django_assert_max_num_queries(6):  # session, user, region, ancestors, snapshot, boundaries
         assert client.get(url).status_code == 200
 
 
