@@ -74,7 +74,7 @@ def top_up_epidemic(seed: int = 9) -> dict[str, object]:
             onset = today - dt.timedelta(days=EPIDEMIC_DAYS - 1 - day)
             reported = min(onset + dt.timedelta(days=rng.randint(1, 3)), today)
             since = timezone.make_aware(dt.datetime.combine(reported, dt.time(12)))
-            writer.add((pk, Classification.CONFIRMED, min(since, now), district, town, village, grid,
+            writer.rows.append((pk, Classification.CONFIRMED, min(since, now), district, town, village, grid,
                         onset, reported, rng.random() < 0.05, now))  # fmt: skip
         writer.flush()
     seconds = round(time.perf_counter() - started, 1)
