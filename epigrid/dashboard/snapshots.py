@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -39,10 +39,13 @@ def snapshot_refresh(region: Region, moment: dt.datetime | None = None) -> Figur
     if previous and previous.get("day") == today and previous.get("yesterday"):
         yesterday = dict(previous["yesterday"])
     figures = figures_compute(region, moment, yesterday=yesterday)
-    DashboardSnapshot.objects.update_or_create(
-        region=region,
-        defaults={"computed_at": moment, "data": figures.to_json(), "refreshing_since": None},
-    )
+    values = {"computed_at": moment, "data": figures.to_json(), "refreshing_since": None}
+    if not DashboardSnapshot.objects.filter(region=region).update(**values):
+        try:
+            with transaction.atomic():
+                DashboardSnapshot.objects.create(region=region, **values)
+        except IntegrityError:  # two first visitors computed it at once: the later one is kept
+            DashboardSnapshot.objects.filter(region=region).update(**values)
     return figures
 
 

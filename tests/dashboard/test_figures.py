@@ -90,7 +90,9 @@ def test_snapshot_is_served_fresh_then_refreshed_in_the_background(world, at_noo
     world.episode_zhang  # noqa: B018 — a change the snapshot does not show yet
     served, refreshing = snapshot_get(world.district)
     assert not refreshing and served.now["observation_total"] == first.now["observation_total"] == 0
-    at_noon.shift(dt.timedelta(seconds=90))  # past EPIGRID_DASHBOARD_REFRESH (60 s): old figures, one refresh queued
+    at_noon.shift(
+        dt.timedelta(seconds=90)
+    )  # past EPIGRID_DASHBOARD_REFRESH (60 s): old figures, one refresh queued
     served, refreshing = snapshot_get(world.district)
     assert refreshing and served.now["observation_total"] == 0
     row = DashboardSnapshot.objects.get()
@@ -123,3 +125,24 @@ def test_yesterday_is_carried_from_the_days_earlier_snapshot(world, at_noon):
 
 def test_a_region_deleted_before_its_refresh_runs_is_skipped(world):
     assert dashboard_refresh.call(10**9) == "gone"
+
+
+def test_two_first_visitors_computing_at_once_keep_one_snapshot(world, at_noon, monkeypatch):
+    real_filter = DashboardSnapshot.objects.filter
+    calls = {"n": 0}
+
+    def racing_filter(*args, **kwargs):
+        # The update finds no row yet; meanwhile another request creates it, so the create collides.
+        calls["n"] += 1
+        if calls["n"] == 2:
+            DashboardSnapshot.objects.create(
+                region=world.district, computed_at=timezone.now(), data={"day": "x"}
+            )
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(DashboardSnapshot.objects, "filter", racing_filter)
+    figures = snapshot_refresh(world.district)
+    monkeypatch.undo()
+    row = DashboardSnapshot.objects.get()
+    assert row.data["day"] == figures.day  # the later computation is the one kept

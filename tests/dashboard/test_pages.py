@@ -38,7 +38,9 @@ def boxes(world):
         west = 114.0 + n * 0.1
         town.boundary = {
             "type": "Polygon",
-            "coordinates": [[[west, 30.0], [west + 0.1, 30.0], [west + 0.1, 30.1], [west, 30.1], [west, 30.0]]],
+            "coordinates": [
+                [[west, 30.0], [west + 0.1, 30.0], [west + 0.1, 30.1], [west, 30.1], [west, 30.0]]
+            ],
         }
         town.save(update_fields=["boundary"])
 
@@ -83,7 +85,10 @@ def test_the_map_measure_and_the_svg_download(world, boxes):
 
 
 def test_scoped_to_the_users_regions(world):
-    assert client_for(world.outsider).get(reverse("dashboard:region", args=[world.district.pk])).status_code == 404
+    assert (
+        client_for(world.outsider).get(reverse("dashboard:region", args=[world.district.pk])).status_code
+        == 404
+    )
     town = client_for(world.town_officer)
     assert town.get(reverse("dashboard:region", args=[world.town.pk])).status_code == 200
     assert town.get(reverse("dashboard:region", args=[world.street.pk])).status_code == 404
@@ -145,6 +150,11 @@ def test_yesterday_change_arrows(world, boxes):
     noon = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     with time_machine.travel(noon, tick=False):
         world.episode_zhang  # noqa: B018
-        body = client_for(world.hq).get(reverse("dashboard:region", args=[world.district.pk])).content.decode()
+        body = (
+            client_for(world.hq).get(reverse("dashboard:region", args=[world.district.pk])).content.decode()
+        )
     tile = body[body.index('data-key="observation_total"') :].split("</li>")[0]
-    assert "▲ +1" in tile and "bad" in body[body.rindex("<li", 0, body.index('data-key="observation_total"')) :][:80]
+    assert (
+        "▲ +1" in tile
+        and "bad" in body[body.rindex("<li", 0, body.index('data-key="observation_total"')) :][:80]
+    )
