@@ -157,11 +157,13 @@ def rt_page(request: ScopedRequest, region_id: int) -> HttpResponse:
     except RtParamsError as exc:
         error = str(exc)
         params = RtParams()
+    # The default serial interval's Rt is in the snapshot (refreshed every minute); others are computed.
+    rt = _rt_of(snapshot_get(region)[0]) if params == RtParams() else _rt(region, params)
     context: dict[str, object] = {
         "region": region,
         "ancestors": region_ancestors(region=region, user=request.user),
         "params": params,
         "error": error,
-        **_rt(region, params),
+        **rt,
     }
     return render(request, "dashboard/rt.html", context, status=400 if error else 200)
