@@ -1,0 +1,7 @@
+"""API of epigrid.clues (issue 10)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["clues"])

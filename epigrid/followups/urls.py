@@ -1,0 +1,2 @@
+app_name = "followups"
+urlpatterns: list[object] = []

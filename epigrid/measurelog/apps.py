@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MeasurelogConfig(AppConfig):
+    name = "epigrid.measurelog"
+    label = "measurelog"

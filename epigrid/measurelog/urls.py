@@ -1,0 +1,2 @@
+app_name = "measurelog"
+urlpatterns: list[object] = []
