@@ -22,6 +22,7 @@ from random import Random
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from epigrid.checkpoints.errors import CheckpointInvalid
@@ -49,6 +50,7 @@ DISTRICT_CENTRE = CENTRE
 HOURS_BACK = 70  # passages within the last 70 hours: the service takes up to 72 hours after the fact
 PASSAGES_MAX = 600  # over the whole district, so a city-sized demo does not register thousands
 PER_DAY = (10, 20)  # stops per checkpoint and day in the small demo
+HANDOVERS_MIN = 6  # handovers waiting in the demo village, whatever the random draws gave
 
 K = Checkpoint.Kind
 V = Passage.VehicleType
@@ -279,7 +281,10 @@ def _stop(
     demo_village: Region | None,
     moment: dt.datetime,
     key: str,
+    *,
+    to_demo_village: bool = False,
 ) -> PassageInput:
+    """One stop; ``to_demo_village``: a traveller from the outbreak area let through to the demo village."""
     vehicle = rng.choices([v for v, _ in VEHICLES], weights=[w for _, w in VEHICLES])[0]
     if checkpoint.kind == K.MARKET_ENTRANCE and rng.random() < 0.5:
         vehicle = rng.choice((V.ON_FOOT, V.NON_MOTOR))
@@ -291,7 +296,7 @@ def _stop(
         count = rng.choice((1, 1, 2))
     else:
         count = 1 + rng.choices((0, 1, 2, 3, 4), weights=(30, 30, 20, 12, 8))[0]
-    roll = rng.random()
+    roll = 0.0 if to_demo_village else rng.random()
     outbreak = roll < 0.10
     via = 0.10 <= roll < 0.13
     direction = Passage.Direction.IN if rng.random() < 0.75 or outbreak or via else Passage.Direction.OUT
@@ -299,11 +304,13 @@ def _stop(
     disposition: str = Disposition.LET_THROUGH
     going_home = False
     if outbreak or via:
-        if rng.random() < 0.65 and villages:
+        if to_demo_village or (rng.random() < 0.65 and villages):
             # Let through towards their village, which the service turns into a handover. Half of them
             # go to the demo village (and, when they live there, to the demo grid).
             destination = (
-                demo_village if demo_village is not None and rng.random() < 0.5 else rng.choice(villages)
+                demo_village
+                if demo_village is not None and (to_demo_village or rng.random() < 0.5)
+                else rng.choice(villages)
             )
             going_home = destination == demo_village and rng.random() < 0.5
         else:
@@ -416,6 +423,29 @@ def demo_checkpoints_load(*, seed: str = SEED) -> DemoCheckpoints:
             )  # fmt: skip
             try:
                 passage_register(actor=staff, checkpoint=checkpoint, data=data)
+            except CheckpointInvalid:
+                continue
+            passages += 1
+    # However the draws fell (they depend on the hour the demo is loaded at), the demo village's grid
+    # workers have handovers to receive: top up with travellers let through to it.
+    if demo_village is not None and first_town is not None:
+        first_made = [checkpoint for town, checkpoint in made if town == first_town]
+        # What the demo grid's worker sees: the grid's handovers and the village's without a grid.
+        seen = Q(village_id=demo_village.pk) & (
+            Q(grid_id__isnull=True) | Q(grid_id=demo_grid.pk if demo_grid else None)
+        )
+        for n in range(HANDOVERS_MIN * 3):
+            waiting = Handover.objects.filter(seen, status=Handover.Status.OPEN).count()
+            if waiting >= HANDOVERS_MIN or not first_made:
+                break
+            checkpoint = first_made[n % len(first_made)]
+            data = _stop(
+                rng, checkpoint, _Travellers(rng, first_town, demo_grid), [demo_village], demo_village,
+                current - dt.timedelta(minutes=30 + 7 * n), f"demo-{checkpoint.pk}-extra-{n}",
+                to_demo_village=True,
+            )  # fmt: skip
+            try:
+                passage_register(actor=_staff(first_town, True), checkpoint=checkpoint, data=data)
             except CheckpointInvalid:
                 continue
             passages += 1
