@@ -50,7 +50,7 @@ OUTCOME_MAX = 500
 KEY_MAX = 64
 
 
-def _err_scope() -> str:
+def err_out_of_scope() -> str:
     return _("只能在本人负责的区域内派发任务，所选单位不在您的负责范围内。")
 
 
@@ -146,7 +146,7 @@ def _validate(
     if region is None:
         errors.append(FieldError("region", _("请选择任务所属单位。")))
     elif not scope_for(actor).contains(region):
-        raise TaskRefused([FieldError("region", _err_scope())])
+        raise TaskRefused([FieldError("region", err_out_of_scope())])
     elif region.level not in UNIT_LEVELS:
         errors.append(FieldError("region", _("任务应属于镇/街道、村/社区或网格。")))
         region = None

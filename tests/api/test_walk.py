@@ -42,6 +42,10 @@ LISTINGS = {
     "/api/v1/supplies/requests",
     "/api/v1/facilities",
     "/api/v1/sites",
+    "/api/v1/followups",
+    "/api/v1/volunteer-teams",
+    "/api/v1/volunteers",
+    "/api/v1/duties",
 }
 
 
@@ -86,6 +90,7 @@ REGION_QUERY = {
     "/api/v1/checkpoints/figures",
     "/api/v1/roads/coverage",
     "/api/v1/supplies/depots",
+    "/api/v1/followups/assignees",
 }
 
 
@@ -157,6 +162,9 @@ def _call(client: Client, method: str, url: str, world):
         body = {"kind": "fever_clinic", "name": "外区发热门诊", "beds": 10, "district_id": world.district.pk}
     if url.endswith("/occupancy"):
         body = {"occupied": 1}
+    if url.endswith("/followups"):
+        body = {"region_id": world.grid_a.pk, "kind": "visit", "title": "走访", "due_at": "2030-01-01T10:00",
+                "assignee_id": world.grid_worker_a.pk}  # fmt: skip
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
