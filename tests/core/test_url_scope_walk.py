@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
+from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 
@@ -35,6 +36,9 @@ PARAMETER_OBJECTS = {
     "site_id": "site_a",
     "depot_id": "depot_a",
     "request_id": "supply_request_a",
+    "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
+    "volunteer_id": "volunteer_a",
+    "duty_id": "duty_a",
     "task_id": "followup_task",  # added to World by tests/followups/world.py
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
