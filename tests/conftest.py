@@ -52,6 +52,7 @@ class World:
     checkpoint: User
     admin: User
     outsider: User
+    police: User  # the police station of 甲镇 (clues of its area only)
     hq_import: RegionImport  # an upload by the HQ user
     hq_batch: ListBatch  # a department list sent to the district
     hq_review_row: ListRow  # a row of it waiting for review, 张伟 its candidate
@@ -198,6 +199,7 @@ class World:
             "checkpoint": self.checkpoint,
             "admin": self.admin,
             "outsider": self.outsider,
+            "police": self.police,
         }
 
 
@@ -310,4 +312,5 @@ def world(db: None) -> World:
         checkpoint=f.user("checkpoint", Role.CHECKPOINT, town),
         admin=f.user("admin", Role.ADMIN, d),
         outsider=f.user("outsider", Role.GRID_WORKER, og),
+        police=f.user("police", Role.POLICE, town),
     )

@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格员")
     DEPARTMENT = "department", _("部门用户")
     CHECKPOINT = "checkpoint", _("卡口人员")
+    POLICE = "police", _("派出所")
     ADMIN = "admin", _("系统管理员")
 
 
@@ -41,6 +42,10 @@ class Capabilities:
     # Defining a department form (columns, filters, grouping) is for HQ and the departments that ask for
     # forms (seed report 1, problem 4); everyone in scope exports them.
     define_forms: bool = False
+    # Clues and rumours (``epigrid.clues``) are routed to the police station of the area, which
+    # verifies them and records the outcome; it reads the clue's contact in full to call back and
+    # needs nothing else: it writes no registry row (``can_write`` stays False).
+    handle_clues: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -60,7 +65,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
-        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
+        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE},
         upload_lists=True, merge_people=True, classify_cases=True, define_forms=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
@@ -73,6 +78,8 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.GRID_WORKER: Capabilities(True, False, True, False, False),
     Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True, define_forms=True),
     Role.CHECKPOINT: Capabilities(True, False, False, False, False),
+    # A police station reads and settles the clues of its area; identifiers of the registry stay masked.
+    Role.POLICE: Capabilities(False, False, False, False, False, handle_clues=True),
     Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
 }  # fmt: skip
 

@@ -46,6 +46,7 @@ def demo_accounts_ensure() -> list[DemoAccount]:
         ("grid", Role.GRID_WORKER, "网格员", grid),
         ("dept", Role.DEPARTMENT, "区卫健局", district),
         ("checkpoint", Role.CHECKPOINT, "卡口值守", town),
+        ("police", Role.POLICE, f"{town.name}派出所", town),
         ("admin", Role.ADMIN, "系统管理员", district),
     ]
     accounts: list[DemoAccount] = []
