@@ -43,9 +43,10 @@ from epigrid.clues.selectors import (
     links_for_user,
     police_for_regions,
 )
-from epigrid.clues.services import ClueInput, clue_outcome, clue_report
+from epigrid.clues.services import ClueInput, clue_outcome, clue_report, clue_village_ids
 from epigrid.core.clock import local_today
 from epigrid.core.models import User
+from epigrid.regions.models import Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 from epigrid.reports.indicators import report_cutoff
@@ -171,7 +172,9 @@ def clue_detail(request: HttpRequest, clue_id: int) -> dict[str, object]:
 )
 def clue_create(request: HttpRequest, region_id: int, payload: ClueIn) -> Status[dict[str, object]]:
     user = actor(request)
-    region = region_get_for_user(user=user, region_id=region_id)
+    region = Region.objects.filter(pk=region_id).first()
+    if region is None or not (scope_for(user).contains(region) or region.pk in clue_village_ids(user)):
+        raise HttpError(404, _("未找到"))
     data = ClueInput(
         kind=str(payload.kind.value) if isinstance(payload.kind, ClueKind) else "",
         region=region, description=payload.description, place=payload.place,

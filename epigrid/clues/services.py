@@ -73,6 +73,17 @@ def validate_clue_fields(
     return errors, phone
 
 
+def clue_village_ids(actor: User) -> list[int]:
+    """The villages above the actor's grids: a grid worker reports what they saw anywhere in the village."""
+    return [
+        root.depth_ids[Level.VILLAGE - 1] for root in scope_for(actor).roots if root.level > Level.VILLAGE
+    ]
+
+
+def _may_place(actor: User, region: Region) -> bool:
+    return scope_for(actor).contains(region) or region.pk in clue_village_ids(actor)
+
+
 def _reporter_unit(actor: User, region: Region) -> Region | None:
     """The unit that reported: the assigned region of the actor that contains the clue, else their first."""
     roots = scope_for(actor).roots
@@ -125,7 +136,7 @@ def _replay(actor: User, key: str) -> Clue | None:
 
 def clue_report(*, actor: User, data: ClueInput) -> ClueResult:
     """Report a clue seen or heard in ``data.region`` (inside the actor's scope); routed at once."""
-    if actor.role not in REPORTERS or not scope_for(actor).contains(data.region):
+    if actor.role not in REPORTERS or not _may_place(actor, data.region):
         raise PermissionDenied
     key = data.idempotency_key.strip()[:64]
     previous = _replay(actor, key)

@@ -12,6 +12,7 @@ import secrets
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,7 +40,7 @@ from epigrid.clues.selectors import (
     links_for_user,
     police_for_regions,
 )
-from epigrid.clues.services import OUTCOMES, ClueInput, clue_outcome, clue_report
+from epigrid.clues.services import OUTCOMES, ClueInput, clue_outcome, clue_report, clue_village_ids
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
@@ -82,9 +83,8 @@ def clue_list(request: ScopedRequest) -> HttpResponse:
 
 
 def _clue_regions(user: User) -> object:
-    return Region.objects.filter(
-        scope_for(user).regions_q(), level__gte=Level.TOWN, level__lte=Level.GRID
-    ).order_by("path")
+    places = scope_for(user).regions_q() | Q(pk__in=clue_village_ids(user))
+    return Region.objects.filter(places, level__gte=Level.TOWN, level__lte=Level.GRID).order_by("path")
 
 
 @scoped
