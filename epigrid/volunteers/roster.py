@@ -41,9 +41,14 @@ def day_window(day: dt.date) -> Interval:
     return start, timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min), zone)
 
 
-def required_windows(checkpoint: Checkpoint | None, day: dt.date) -> list[Interval]:
-    """The hours of ``day`` that must be covered: all of it, or a checkpoint's opening hours."""
+def required_windows(
+    checkpoint: Checkpoint | None, day: dt.date, unit: Region | None = None
+) -> list[Interval]:
+    """The hours of ``day`` that must be covered: all of it at a unit above the grids, a checkpoint's
+    opening hours, none at a grid (its grid workers are there; a shift at a grid is extra)."""
     start, end = day_window(day)
+    if checkpoint is None and unit is not None and unit.level >= Level.GRID:
+        return []
     if checkpoint is None or checkpoint.around_the_clock:
         return [(start, end)]
     zone = timezone.get_default_timezone()
@@ -172,7 +177,7 @@ def _shifts(user: User, duties: list[Duty], moment: dt.datetime | None) -> dict[
 def _fill(place: PlaceDay, shifts: list[Shift], day: dt.date, moment: dt.datetime | None) -> None:
     start, end = day_window(day)
     place.shifts = [s for s in shifts if s.duty.start_at < end and s.duty.end_at > start]
-    windows = required_windows(place.checkpoint, day)
+    windows = required_windows(place.checkpoint, day, place.region)
     place.gaps = [
         span_label(g, day)
         for g in uncovered(windows, [(s.duty.start_at, s.duty.end_at) for s in place.shifts])
@@ -219,17 +224,16 @@ def roster_for_region(
 ) -> Roster:
     """The day's roster of every unit and checkpoint in ``region``'s subtree (``region`` is in scope).
 
-    Units: the region and every region below it down to the villages (and the grids too when the
-    roster is a village's or a grid's), plus any grid that has a shift that day.
+    Units: the region and every region below it down to the villages, plus any grid that has a shift
+    that day (a grid is staffed by its grid workers, so its hours are not required to be covered).
     """
     level = min(region.level, Level.GRID)
     column = LEVEL_FIELD[level]
     duties = _duties(column, region.pk if region.level <= Level.GRID else region.depth_ids[3], day, day)
-    on_duty_units = {d.region_id for d in duties if d.region_id is not None}
-    deepest = Level.GRID if region.level >= Level.VILLAGE else Level.VILLAGE
+    on_duty_units = {d.region_id for d in duties if d.region_id is not None} | {region.pk}
     units = list(
         Region.objects.filter(subtree_q(region.path))
-        .filter(Q(level__lte=deepest) | Q(pk__in=sorted(on_duty_units)))
+        .filter(Q(level__lte=Level.VILLAGE) | Q(pk__in=sorted(on_duty_units)))
         .order_by("path")
     )
     checkpoints = list(checkpoints_for_user(user=user, region=region).filter(active=True))
