@@ -155,3 +155,25 @@ def test_reassigning_and_refusals_from_the_task_page(world, give):
     # A "next" outside this app is not followed.
     away = leader.post(f"/followups/{task.pk}/complete/", {"outcome": "已办", "next": "https://example.com/"})
     assert away["Location"] == f"/followups/{task.pk}/"
+
+
+def test_the_form_is_filled_from_an_alert_acknowledgement(world):
+    from django.utils import timezone
+
+    from epigrid.monitoring.alerts import alert_acknowledge
+
+    episode = world.episode_zhang
+    ack = alert_acknowledge(
+        actor=world.grid_worker_a, episode=episode, kind="missed", day=timezone.localdate(),
+        slot=episode.policy.slot_keys[0], action="phoned",
+    )  # fmt: skip
+    page = _client(world.village_leader).get(f"/followups/new/?ack={ack.pk}").content.decode()
+    assert "复测体温：张伟" in page and f'name="episode" value="{episode.pk}"' in page
+    assert _client(world.grid_worker_b).get(f"/followups/new/?ack={ack.pk}").status_code == 404
+
+
+def test_hq_picks_a_town_first(world):
+    client = _client(world.hq)
+    assert client.get("/followups/")["Location"] == f"/followups/regions/{world.district.pk}/"
+    page = client.get("/followups/new/").content.decode()
+    assert f"/followups/new/?region={world.town.pk}" in page and 'name="title"' not in page
