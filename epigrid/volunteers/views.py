@@ -74,6 +74,7 @@ def _week(request: ScopedRequest, region: Region | None, checkpoint: Checkpoint 
     context = {
         "region": region,
         "checkpoint": checkpoint,
+        "anchor": anchor,
         "ancestors": [*region_ancestors(region=anchor, user=user), anchor] if checkpoint else
         region_ancestors(region=anchor, user=user),
         "days": week_for_place(user=user, start=start, region=region, checkpoint=checkpoint, request=request),
