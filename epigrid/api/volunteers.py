@@ -444,7 +444,7 @@ def duty_list(request: HttpRequest, filters: Query[DutyFilter], page: Query[Page
 
 
 def _assign(
-    request: HttpRequest, user: User, payload: DutyIn, region: Region | None, checkpoint: Checkpoint | None
+    user: User, payload: DutyIn, region: Region | None, checkpoint: Checkpoint | None
 ) -> Status[dict[str, object]]:
     errors = [
         FieldError(name, _("请填写此项。"))
@@ -487,7 +487,7 @@ def _assign(
 def duty_create_unit(request: HttpRequest, region_id: int, payload: DutyIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
-    return _assign(request, user, payload, region, None)
+    return _assign(user, payload, region, None)
 
 
 @router.post(
@@ -500,7 +500,7 @@ def duty_create_checkpoint(
 ) -> Status[dict[str, object]]:
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
-    return _assign(request, user, payload, None, checkpoint)
+    return _assign(user, payload, None, checkpoint)
 
 
 @router.delete("/duties/{int:duty_id}", response={204: None}, summary="Take a shift off the roster")

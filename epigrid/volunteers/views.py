@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +133,7 @@ def _assign(request: ScopedRequest, region: Region | None, checkpoint: Checkpoin
         form = DutyForm(request.POST, who=who)
         if form.is_valid():
             data = form.cleaned_data
-            staff_user, volunteer = _person(user, data["who"], volunteers, staff)
+            staff_user, volunteer = _person(data["who"], volunteers, staff)
             try:
                 result = duty_assign(
                     actor=user,
@@ -202,11 +203,5 @@ def duty_delete(request: ScopedRequest, duty_id: int) -> HttpResponse:
     messages.success(request, _("已删除该班次。"))
     start = duty.day.isoformat()
     if duty.checkpoint_id is not None:
-        return redirect(f"{_url('volunteers:checkpoint_week', duty.checkpoint_id)}?start={start}")
-    return redirect(f"{_url('volunteers:unit_week', duty_place(duty).pk)}?start={start}")
-
-
-def _url(name: str, pk: int) -> str:
-    from django.urls import reverse
-
-    return reverse(name, args=[pk])
+        return redirect(f"{reverse('volunteers:checkpoint_week', args=[duty.checkpoint_id])}?start={start}")
+    return redirect(f"{reverse('volunteers:unit_week', args=[duty_place(duty).pk])}?start={start}")
