@@ -103,9 +103,8 @@ def checkpoint_week(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
     return _week(request, None, checkpoint_get_for_user(user=request.user, checkpoint_id=checkpoint_id))
 
 
-def _person(
-    user: User, raw: str, volunteers: list[Volunteer], staff: list[User]
-) -> tuple[User | None, Volunteer | None]:
+def _person(raw: str, volunteers: list[Volunteer], staff: list[User]) -> tuple[User | None, Volunteer | None]:
+    """The staff account or volunteer a "who" choice names ("u:<id>" / "v:<id>"), among those offered."""
     kind, _sep, pk = raw.partition(":")
     if kind == "u":
         return next((u for u in staff if str(u.pk) == pk), None), None
