@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
+from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
@@ -36,6 +37,9 @@ PARAMETER_OBJECTS = {
     "site_id": "site_a",
     "depot_id": "depot_a",
     "request_id": "supply_request_a",
+    "clue_id": "clue_a",  # these three: added to World by tests/clues/world.py
+    "entry_id": "resident_entry_a",
+    "link_id": "community_link_a",
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
     "duty_id": "duty_a",
