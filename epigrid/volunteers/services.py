@@ -93,10 +93,18 @@ class TeamInput:
 
 @transaction.atomic
 def team_save(*, actor: User, data: TeamInput, team: VolunteerTeam | None = None) -> VolunteerTeam:
-    """Create a team, or change ``team``; refused outside the actor's scope."""
+    """Create a team, or change ``team``; refused outside the actor's scope.
+
+    Creating a team that exists already (same region, name and kind: a form sent twice) returns it
+    and writes nothing.
+    """
     require_manager(actor, data.region, *([team.region] if team is not None else []))
     errors: list[FieldError] = []
     name = data.name.strip()
+    if team is None:
+        same = VolunteerTeam.objects.filter(region=data.region, name=name, kind=data.kind).first()
+        if same is not None:
+            return same
     if not name:
         errors.append(FieldError("name", _("请填写队伍名称。")))
     elif len(name) > TEXT_MAX:
@@ -202,12 +210,17 @@ def _validate_member(actor: User, data: VolunteerInput, volunteer: Volunteer | N
 def volunteer_save(*, actor: User, data: VolunteerInput, volunteer: Volunteer | None = None) -> Volunteer:
     """Add a member, or change ``volunteer``; refused outside the actor's scope.
 
-    Changing the member's link to an account or a resident re-keys their shifts, so a double booking
-    across the two identities is still seen.
+    Adding a member who exists already (same region, name and phone: a form sent twice) returns them
+    and writes nothing. Changing the member's link to an account or a resident re-keys their shifts,
+    so a double booking across the two identities is still seen.
     """
     require_manager(actor, data.region, *([volunteer.region] if volunteer is not None else []))
     errors = _validate_member(actor, data, volunteer)
     phone = phone_clean(data.phone, errors, required=True)
+    if volunteer is None and phone:
+        same = Volunteer.objects.filter(region=data.region, name=data.name.strip(), phone=phone).first()
+        if same is not None:
+            return same
     if errors:
         raise VolunteerInvalid(errors)
     row = volunteer or Volunteer(created_by=actor)

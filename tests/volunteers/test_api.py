@@ -187,3 +187,27 @@ def test_the_duty_list_is_scoped_and_counted(world, django_assert_max_num_querie
     with django_assert_max_num_queries(12):
         listed = client.get(API + "/duties", {"start": DAY}).json()
     assert listed["count"] == 1 and listed["items"][0]["phone"] == "137****1111"
+
+
+def test_the_member_list_is_counted(world, django_assert_max_num_queries):
+    from epigrid.volunteers.services import VolunteerInput, volunteer_save
+
+    for i in range(5):
+        volunteer_save(
+            actor=world.village_leader,
+            data=VolunteerInput(
+                name=f"队员{i}",
+                phone=f"1370000{i:04d}",
+                kind="volunteer",
+                region=world.village_a,
+                team=world.volunteer_team_a,
+                grids=[world.grid_a],
+            ),
+        )
+    client = token_client(world.town_officer)
+    with django_assert_max_num_queries(10):
+        listed = client.get(API + "/volunteers").json()
+    assert listed["count"] == 5 and all(item["grid_ids"] == [world.grid_a.pk] for item in listed["items"])
+    with django_assert_max_num_queries(8):
+        teams = client.get(API + "/volunteer-teams").json()
+    assert teams["items"][0]["member_count"] == 5

@@ -38,7 +38,7 @@ def test_a_team_carries_its_region_chain_and_is_audited(world):
 def test_a_team_needs_a_name_unique_in_its_region_and_a_town_village_or_grid(world):
     team = world.volunteer_team_a
     with pytest.raises(VolunteerInvalid) as caught:
-        team_save(actor=world.hq, data=TeamInput(name=team.name, kind="party", region=world.village_a))
+        team_save(actor=world.hq, data=TeamInput(name=team.name, kind="service", region=world.village_a))
     assert caught.value.by_field == {"name": ["该区域已有同名队伍。"]}
     with pytest.raises(VolunteerInvalid) as caught:
         team_save(actor=world.hq, data=TeamInput(name=" ", kind="nope", region=world.district))
@@ -136,3 +136,14 @@ def test_a_leader_who_leaves_the_team_no_longer_leads_it(world):
     )
     team.refresh_from_db()
     assert team.leader is None
+
+
+def test_a_team_or_member_sent_twice_is_stored_once(world):
+    team = world.volunteer_team_a
+    again = team_save(
+        actor=world.village_leader, data=TeamInput(name=team.name, kind=team.kind, region=team.region)
+    )
+    assert again == team and VolunteerTeam.objects.count() == 1
+    first = volunteer_save(actor=world.hq, data=_member(world))
+    assert volunteer_save(actor=world.hq, data=_member(world, phone="13700002222")) == first
+    assert Volunteer.objects.filter(name="刘芳").count() == 1
