@@ -33,6 +33,8 @@ def test_a_grid_worker_lands_on_their_tasks_and_completes_one_with_one_form(worl
     body = response.content.decode()
     assert response.redirect_chain[-1][0] == "/followups/mine/"
     assert "复测体温：张伟" in body and f'href="tel:{world.zhang.phone}"' in body
+    assert f'action="/followups/{task.pk}/complete/"' in body
+    assert 'name="next" value="/followups/mine/"' in body
     done = client.post(
         f"/followups/{task.pk}/complete/", {"outcome": "体温36.4℃", "next": "/followups/mine/"}
     )
