@@ -65,7 +65,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
-        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE},
+        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
         upload_lists=True, merge_people=True, classify_cases=True, define_forms=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
@@ -79,6 +79,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True, define_forms=True),
     Role.CHECKPOINT: Capabilities(True, False, False, False, False),
     # A police station reads and settles the clues of its area; identifiers of the registry stay masked.
+    # Its accounts are set up by the system administrator (who grants every role).
     Role.POLICE: Capabilities(False, False, False, False, False, handle_clues=True),
     Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
 }  # fmt: skip
