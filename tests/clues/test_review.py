@@ -103,7 +103,7 @@ def test_a_fever_is_linked_and_handed_to_observation(world, link_a):
     body = client.get(f"/clues/entries/{entry.pk}/").content.decode()
     assert f"/monitoring/people/{world.zhang.pk}/start/" in body
     timeline = client.get(f"/people/{world.zhang.pk}/")
-    assert timeline.status_code == 200
+    assert timeline.status_code == 200 and "群众报告发热 38.4℃" in timeline.content.decode()
 
 
 def test_an_accepted_clue_is_routed_to_the_police(world, link_a):
