@@ -211,3 +211,37 @@ def entry_reject(*, actor: User, entry: ResidentEntry, reason: str) -> ResidentE
         detail={"status": entry.status, "kind": entry.kind, "quarantined": entry.quarantined},
     )
     return entry
+
+
+@transaction.atomic
+def entries_reject_quarantined(*, actor: User, reason: str) -> int:
+    """Reject every quarantined entry still waiting in the actor's communities (a flood of junk), at once.
+
+    Genuine entries are never touched; a quarantined one a reviewer wants to keep is accepted on its own
+    page first. Returns how many were rejected.
+    """
+    if actor.role not in REVIEWERS or not actor.caps.can_write:
+        raise PermissionDenied
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ClueInvalid([FieldError("reason", _("请填写退回原因。"))])
+    if len(reason) > REASON_MAX:
+        raise ClueInvalid([FieldError("reason", _("退回原因不能超过200字。"))])
+    waiting = ResidentEntry.objects.select_for_update().filter(
+        entries_q(actor), status=ResidentEntry.Status.PENDING, quarantined=True
+    )
+    ids = list(waiting.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    stamp = now()
+    ResidentEntry.objects.filter(pk__in=ids).update(
+        status=ResidentEntry.Status.REJECTED, reject_reason=reason, decided_by=actor, decided_at=stamp,
+        updated_at=stamp,
+    )  # fmt: skip
+    audit_log(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="resident_entry",
+        detail={"status": ResidentEntry.Status.REJECTED, "quarantined": True, "entries": ids},
+    )
+    return len(ids)

@@ -23,7 +23,7 @@ from epigrid.clues.entries import link_create, link_revoke
 from epigrid.clues.errors import ClueInvalid, FieldError
 from epigrid.clues.forms import ClueForm, LinkForm
 from epigrid.clues.models import Clue, ClueKind, ResidentEntry
-from epigrid.clues.review import entry_accept, entry_match, entry_reject
+from epigrid.clues.review import entries_reject_quarantined, entry_accept, entry_match, entry_reject
 from epigrid.clues.selectors import (
     LINK_MANAGERS,
     REPORTERS,
@@ -171,6 +171,15 @@ def entry_list(request: ScopedRequest) -> HttpResponse:
     status = request.GET.get("status", ResidentEntry.Status.PENDING)
     if status not in ResidentEntry.Status.values and status != "all":
         status = ResidentEntry.Status.PENDING
+    if request.method == "POST":
+        try:
+            count = entries_reject_quarantined(actor=user, reason=request.POST.get("reason", "")[:300])
+        except ClueInvalid as exc:
+            for error in exc.errors:
+                messages.error(request, error.message)
+        else:
+            messages.success(request, _("已退回%(n)s条疑似刷屏的报告。") % {"n": count})
+        return redirect("clues:entries")
     rows = list(entries_for_user(user=user, status="" if status == "all" else status)[:LIST_LIMIT])
     caps = user.caps
     lines = [(entry, caps.identifiers("", entry.phone)[1]) for entry in rows]

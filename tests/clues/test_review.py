@@ -163,3 +163,17 @@ def test_no_clue_is_written_for_a_rejected_clue_entry(world, link_a):
     ).entry
     entry_reject(actor=world.village_leader, entry=entry, reason="广告")
     assert not Clue.objects.exists()
+
+
+def test_a_flood_is_rejected_at_once_and_genuine_entries_stay(world, link_a):
+    from epigrid.clues.entries import FLOOD_LIMIT
+
+    link = link_a[0]
+    for i in range(FLOOD_LIMIT + 2):
+        data = EntryInput(kind="clue", clue_kind="other", description=f"广告{i}")
+        entry_submit(link=link, data=data, address=f"10.6.{i}.1")
+    response = _client(world.village_leader).post("/clues/entries/", {"reason": "广告刷屏"})
+    assert response.status_code == 302
+    assert ResidentEntry.objects.filter(status="rejected", quarantined=True).count() == 2
+    assert ResidentEntry.objects.filter(status="pending").count() == FLOOD_LIMIT
+    assert _client(world.department).post("/clues/entries/", {"reason": "x"}).status_code == 403
