@@ -14,7 +14,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
-from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 
@@ -40,9 +39,6 @@ PARAMETER_OBJECTS = {
     "clue_id": "clue_a",  # these three: added to World by tests/clues/world.py
     "entry_id": "resident_entry_a",
     "link_id": "community_link_a",
-    "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
-    "volunteer_id": "volunteer_a",
-    "duty_id": "duty_a",
     "task_id": "followup_task",  # added to World by tests/followups/world.py
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
