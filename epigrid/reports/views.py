@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today, now
+from epigrid.measurelog.selectors import LogSums, unit_log_sums, villages_logged
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_ancestors, region_roots_for_user
@@ -45,6 +46,7 @@ from epigrid.reports.selectors import (
     reports_by_id,
     unit_for_user,
     unit_reports,
+    unit_reports_below,
 )
 from epigrid.reports.services import ReportForbidden, ReportInvalid, may_report, unit_report_submit
 
@@ -85,9 +87,21 @@ class MeasureField:
     unit: str
     value: str
     error: str
+    logged: str = ""  # the measures log's sum when it differs from the value shown
 
 
-def _measure_fields(values: dict[str, str], errors: dict[str, str]) -> list[MeasureField]:
+def _measure_fields(
+    values: dict[str, str], errors: dict[str, str], logged: dict[str, int] | None = None
+) -> list[MeasureField]:
+    """The form's measure fields; ``logged``: the measures log's sums, shown where they differ (None: the
+    unit kept no log that day, so there is nothing to compare with)."""
+
+    def hint(kind: str) -> str:
+        if logged is None:
+            return ""
+        count = str(logged.get(kind, 0))
+        return count if count != (values.get(kind, "") or "0") else ""
+
     return [
         MeasureField(
             kind,
@@ -95,12 +109,25 @@ def _measure_fields(values: dict[str, str], errors: dict[str, str]) -> list[Meas
             str(MEASURE_UNITS[kind]),
             values.get(kind, ""),
             errors.get(f"measures.{kind}", ""),
+            hint(kind),
         )
         for kind, label in MEASURE_KINDS.items()
     ]
 
 
-def _unit_context(request: ScopedRequest, region: Region, day: dt.date) -> dict[str, object]:
+def _villages_not_reported(town: Region, day: dt.date) -> list[Region]:
+    """The villages of ``town`` that logged measures on ``day`` but have no current report of it."""
+    logged = villages_logged(town, day)
+    if not logged:
+        return []
+    reported = {r.region_id for r in unit_reports_below(town, day)}
+    missing = [pk for pk in logged if pk not in reported]
+    return list(Region.objects.filter(pk__in=missing).order_by("code")) if missing else []
+
+
+def _unit_context(
+    request: ScopedRequest, region: Region, day: dt.date, *, fill_from_log: bool = False
+) -> dict[str, object]:
     moment = now()
     cutoff = report_cutoff(day)
     deadline = report_deadline(day)
@@ -108,6 +135,13 @@ def _unit_context(request: ScopedRequest, region: Region, day: dt.date) -> dict[
     current = current_report(region, day)
     today = local_today()
     parent = region.parent
+    # The measures log pre-fills the form (measurelog.selectors: a village with its grids, a town its own
+    # entries only); a submitted report shows what it carries, unless the user asks for the log again.
+    log = unit_log_sums(region, day)
+    from_log = fill_from_log or current is None
+    shown = log.for_report if from_log else (current.measures if current else {})
+    # A unit that keeps no log that day is not told that its report differs from an empty log.
+    logged = log.for_report if log.counts else None
     return {
         "region": region,
         "ancestors": _crumbs(region, request),
@@ -123,9 +157,14 @@ def _unit_context(request: ScopedRequest, region: Region, day: dt.date) -> dict[
         "current_measures": measure_lines(current.measures) if current else [],
         "revisions": report_revisions(region, day) if current and current.revision > 1 else [],
         "history": unit_reports(region, today - dt.timedelta(days=HISTORY_DAYS - 1), today),
-        "measure_fields": _measure_fields(
-            {k: str(v) for k, v in current.measures.items()} if current else {}, {}
-        ),
+        "measure_fields": _measure_fields({k: str(v) for k, v in shown.items()}, {}, logged),
+        "log": log,
+        "prefilled": from_log and bool(log.for_report),
+        "log_differs": logged is not None
+        and current is not None
+        and not from_log
+        and current.measures != logged,
+        "villages_unreported": _villages_not_reported(region, day) if region.level == Level.TOWN else [],
         "typed": {
             "problems": current.problems if current else "",
             "suggestions": current.suggestions if current else "",
@@ -147,7 +186,8 @@ def unit_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         messages.error(request, _("日期格式不对，请用年-月-日。"))
         return redirect("reports:unit", region.pk)
     if request.method != "POST":
-        return render(request, "reports/unit.html", _unit_context(request, region, day))
+        context = _unit_context(request, region, day, fill_from_log=request.GET.get("fill") == "log")
+        return render(request, "reports/unit.html", context)
     zero = request.POST.get("zero") == "1"
     raw_measures = {kind: request.POST.get(f"measure_{kind}", "") for kind in MEASURE_KINDS}
     try:
@@ -164,10 +204,16 @@ def unit_page(request: ScopedRequest, region_id: int) -> HttpResponse:
         raise PermissionDenied from None
     except ReportInvalid as exc:
         context = _unit_context(request, region, day)
+        logged = context["log"]
+        assert isinstance(logged, LogSums)  # noqa: S101 (set by _unit_context just above)
         errors = {k: str(v) for k, v in exc.errors.items()}
         context.update(
             errors=errors,
-            measure_fields=_measure_fields(raw_measures, errors),
+            measure_fields=_measure_fields(
+                raw_measures, errors, logged.for_report if logged.counts else None
+            ),
+            prefilled=False,
+            log_differs=False,
             typed={
                 "problems": request.POST.get("problems", ""),
                 "suggestions": request.POST.get("suggestions", ""),

@@ -18,6 +18,7 @@ from epigrid.checkpoints.models import Checkpoint, Handover, Passage
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
+from epigrid.measurelog.models import MeasureEntry, SealedCompound
 from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
 from epigrid.people.models import Screening
 from epigrid.reports.models import UnitReport
@@ -46,6 +47,8 @@ LISTINGS = {
     "/api/v1/clues/entries",
     "/api/v1/clues/links",
     "/api/v1/followups",
+    "/api/v1/measures/entries",
+    "/api/v1/measures/sealed",
     "/api/v1/volunteer-teams",
     "/api/v1/volunteers",
     "/api/v1/duties",
@@ -94,6 +97,8 @@ REGION_QUERY = {
     "/api/v1/roads/coverage",
     "/api/v1/supplies/depots",
     "/api/v1/followups/assignees",
+    "/api/v1/measures/day",
+    "/api/v1/measures/table",
 }
 
 
@@ -168,6 +173,12 @@ def _call(client: Client, method: str, url: str, world):
     if url.endswith("/followups"):
         body = {"region_id": world.grid_a.pk, "kind": "visit", "title": "走访", "due_at": "2030-01-01T10:00",
                 "assignee_id": world.grid_worker_a.pk}  # fmt: skip
+    if url.endswith("/measures/entries"):
+        body = {"region_id": world.village_a.pk, "day": "2020-02-01", "kind": "leaflets", "count": 3}
+    if url.endswith("/correction"):
+        body = {"kind": "leaflets", "count": 4}
+    if url.endswith("/measures/sealed"):
+        body = {"region_id": world.village_a.pk, "name": "外区来的封闭登记"}
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 
@@ -189,6 +200,8 @@ def _state(world) -> tuple[object, ...]:
         list(SupplyRequest.objects.values_list("id", "status", "allocated")),
         list(Staffing.objects.values_list("id", "staff_on_duty")),
         list(Facility.objects.values_list("id", "name", "beds", "occupied", "occupied_on")),
+        list(MeasureEntry.objects.values_list("id", "count", "replaced_by", "withdrawn_at")),
+        list(SealedCompound.objects.values_list("id", "reopened_on")),
     )
 
 

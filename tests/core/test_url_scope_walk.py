@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
+from tests.measurelog import world as _measurelog_world  # noqa: F401 - World.measure_entry_a …
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 
 # URL parameter name -> attribute of the World fixture holding an object OUTSIDE the outsider's scope.
@@ -40,6 +41,8 @@ PARAMETER_OBJECTS = {
     "entry_id": "resident_entry_a",
     "link_id": "community_link_a",
     "task_id": "followup_task",  # added to World by tests/followups/world.py
+    "measure_id": "measure_entry_a",  # these two: added to World by tests/measurelog/world.py
+    "compound_id": "sealed_compound_a",
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
     "duty_id": "duty_a",
