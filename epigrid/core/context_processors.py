@@ -10,6 +10,9 @@ from epigrid.core.models import User
 from epigrid.core.roles import Role
 
 _TOWN_READERS = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.ADMIN})
+_TASK_ROLES = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.VILLAGE_LEADER, Role.GRID_WORKER})
+# Who reviews the residents' reports of a community (``clues.review``).
+_REVIEW_ROLES = _TASK_ROLES
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
@@ -17,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if not isinstance(user, User) or not user.is_authenticated:
         return {"nav": []}
     caps = user.caps
+    if user.role == Role.POLICE:  # a police station handles the clues of its area and nothing else
+        return {"nav": [(reverse("clues:list"), _("线索与谣言"))]}
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
     nav.append((reverse("dashboard:home"), _("态势")))
     nav.append((reverse("people:search"), _("人员查询")))
@@ -29,6 +34,12 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("resources:home"), _("物资")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
+    nav.append((reverse("volunteers:home"), _("值班值守")))
+    if user.role in _TASK_ROLES:
+        nav.append((reverse("followups:home"), _("随访任务")))
+    nav.append((reverse("clues:list"), _("线索与谣言")))
+    if user.role in _REVIEW_ROLES:
+        nav.append((reverse("clues:entries"), _("群众报告审核")))
     nav.append((reverse("reports:home"), _("日报告")))
     if user.role in _TOWN_READERS:  # the work report is a town's: roles whose regions hold towns
         nav.append((reverse("reports:document:home"), _("工作报告")))

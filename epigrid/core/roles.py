@@ -65,7 +65,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
-        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT},
+        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE},
         upload_lists=True, merge_people=True, classify_cases=True, define_forms=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.

@@ -79,7 +79,7 @@ def test_lists_show_only_accounts_inside_the_managers_subtrees(world):
     town_sees = set(staff_for_user(user=world.town_officer).values_list("username", flat=True))
     assert town_sees == {"village", "grid_a", "checkpoint"}
     hq_sees = set(staff_for_user(user=world.hq).values_list("username", flat=True))
-    assert hq_sees == {"town", "village", "grid_a", "grid_b", "dept", "checkpoint"}
+    assert hq_sees == {"town", "village", "grid_a", "grid_b", "dept", "checkpoint", "police"}
     assert "admin" not in hq_sees and "outsider" not in hq_sees
     assert not staff_for_user(user=world.grid_worker_a).exists()
 
