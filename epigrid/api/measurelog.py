@@ -15,14 +15,16 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from epigrid.api.common import Page, PageParams, actor, paginate
 from epigrid.core.clock import local_today
 from epigrid.measurelog.models import ENTRY_KINDS, ENTRY_UNITS, MeasureEntry, SealedCompound
+from epigrid.measurelog.sealed_services import sealed_compound_add, sealed_compound_reopen
 from epigrid.measurelog.selectors import (
-    MAX_PERIOD_DAYS,
     TableRow,
     compound_for_user,
     compounds_for_user,
@@ -39,14 +41,14 @@ from epigrid.measurelog.services import (
     measure_log_add,
     measure_log_correct,
     measure_log_withdraw,
-    sealed_compound_add,
-    sealed_compound_reopen,
 )
 from epigrid.regions.selectors import region_get_for_user
+from epigrid.reports.selectors import MAX_PERIOD_DAYS
 
 router = Router(tags=["measurelog"])
 
 KINDS_DOC = ", ".join(ENTRY_KINDS)
+RANGE_WRONG = gettext_lazy("日期范围不对：开始不能晚于结束，且最多%(n)d天")  # the reports API's words
 
 
 def _refused(exc: MeasureInvalid) -> ValidationError:
@@ -66,10 +68,8 @@ def _query_error(field: str, message: str) -> ValidationError:
 def _range(start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
     end = end or local_today()
     start = start or end - dt.timedelta(days=default_days - 1)
-    if start > end:
-        raise _query_error("end", "结束日期不能早于开始日期。")
-    if (end - start).days >= MAX_PERIOD_DAYS:
-        raise _query_error("start", f"一次最多{MAX_PERIOD_DAYS}天。")
+    if start > end or (end - start).days >= MAX_PERIOD_DAYS:
+        raise _query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
     return start, end
 
 
@@ -154,9 +154,9 @@ def entry_list(
     user = actor(request)
     region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
     if filters.kind and filters.kind not in ENTRY_KINDS:
-        raise _query_error("kind", "未知的措施类型。")
+        raise _query_error("kind", _("未知的措施类型"))
     if filters.start and filters.end and filters.start > filters.end:
-        raise _query_error("end", "结束日期不能早于开始日期。")
+        raise _query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
     rows = entries_for_user(
         user=user,
         region=region,

@@ -1,14 +1,15 @@
 """The demo's measures log (防控措施台账): two weeks of what the district's villages, their grids and its
 towns did, in the counts of the seed reports, and the compounds they sealed.
 
-Everything goes through ``measurelog.services`` (refusals, chains, audit as for a person typing it): a
-village logs two to five kinds a day — early on the publicity of seed report 1 (notices, leaflets,
-banners, loudspeakers), the grids and WeChat groups being set up, gatherings cancelled and venues
-closed; every day disinfection, and patrols once a village is sealed — its grids a few entries of their
-own, a town a meeting and its screens. A few entries are corrected and a few withdrawn (a double entry),
-so the history has something to show. Street communities seal compounds (seed report 3: "对老旧小区进行
-封闭…组织工作人员、志愿者进行巡逻") and some villages seal themselves (seed report 1: "将本村出入主要路口
-进行封堵"), each with its guard posts; one or two have reopened since.
+Everything goes through ``measurelog.services`` and ``measurelog.sealed_services`` (refusals, chains,
+audit as for a person typing it): a village logs two to five kinds a day — early on the publicity of
+seed report 1 (notices, leaflets, banners, loudspeakers), the grids and WeChat groups being set up,
+gatherings cancelled and venues closed; every day disinfection, and patrols once a village is sealed —
+its grids a few entries of their own, a town a meeting and its screens. A few entries are corrected and
+a few withdrawn (a double entry), so the history has something to show. Street communities seal
+compounds (seed report 3: "对老旧小区进行封闭…组织工作人员、志愿者进行巡逻") and some villages seal
+themselves (seed report 1: "将本村出入主要路口进行封堵"), each with its guard posts; one or two have
+reopened since.
 
 Who writes: the demo ``village`` account for its village, ``grid`` for its grid, ``town`` for its town
 and that town's villages, ``hq`` everywhere else. Each entry carries its real moment on its day (none
@@ -29,13 +30,12 @@ from django.utils import timezone
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import User
 from epigrid.measurelog.models import MeasureEntry, SealedCompound
+from epigrid.measurelog.sealed_services import sealed_compound_add, sealed_compound_reopen
 from epigrid.measurelog.services import (
     MeasureInvalid,
     measure_log_add,
     measure_log_correct,
     measure_log_withdraw,
-    sealed_compound_add,
-    sealed_compound_reopen,
 )
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for

@@ -31,8 +31,11 @@ from epigrid.reports.models import MEASURE_KINDS, MEASURE_UNITS
 
 # What the seeds count that the daily report's kinds (``reports.models.MEASURE_KINDS``) do not: seed
 # report 3's "300余条防控疫情宣传条幅", seed report 1's "取消春节社火、庙会等大型集会活动;关闭宗教、娱乐
-# 场所", and seed report 3's closed compounds "组织工作人员、志愿者进行巡逻". They are log kinds; they are
-# not report kinds yet (see ``report_prefill``): a kind added to MEASURE_KINDS later is pre-filled at once.
+# 场所", and seed report 3's closed compounds "组织工作人员、志愿者进行巡逻". They are log kinds, not yet
+# daily-report kinds: the demo's reports (``demo.reports.MEASURE_RANGES``) need a range for every report
+# kind and section 二 of the work report (``reports.document_content.measures``) has no sentence for them,
+# neither of which this app owns. The report page shows them beside its fields; a kind moved into
+# MEASURE_KINDS is pre-filled from the log at once (``selectors.LogSums.for_report``).
 LOG_ONLY_KINDS: dict[str, str | Promise] = {
     "banners": _("横幅标语"),
     "gatherings_cancelled": _("取消聚集性活动"),

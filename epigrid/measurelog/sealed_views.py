@@ -19,6 +19,12 @@ from django.utils.translation import gettext as _
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today
 from epigrid.measurelog.models import SealedCompound
+from epigrid.measurelog.sealed_services import (
+    SEAL_REGION_MISSING,
+    may_seal,
+    sealed_compound_add,
+    sealed_compound_reopen,
+)
 from epigrid.measurelog.selectors import (
     compound_for_user,
     compound_regions,
@@ -26,13 +32,7 @@ from epigrid.measurelog.selectors import (
     region_for_compounds,
     sealed_counts,
 )
-from epigrid.measurelog.services import (
-    SEAL_REGION_MISSING,
-    MeasureInvalid,
-    may_seal,
-    sealed_compound_add,
-    sealed_compound_reopen,
-)
+from epigrid.measurelog.services import MeasureInvalid
 from epigrid.measurelog.views import TEXT_CAP, crumbs, errors_text, parse_day
 from epigrid.regions.models import Region
 

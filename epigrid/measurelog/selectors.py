@@ -34,7 +34,6 @@ from epigrid.reports.models import MEASURE_KINDS
 
 LOG_LEVELS = (Level.TOWN, Level.VILLAGE, Level.GRID)
 TABLE_LEVELS = (Level.DISTRICT, Level.TOWN, Level.VILLAGE)
-MAX_PERIOD_DAYS = 62  # as the reports' completeness table
 
 
 def unit_for_log(*, user: User, region_id: int) -> Region:

@@ -1,13 +1,11 @@
-"""Writes of the measures log: add an entry, correct or withdraw it; seal a compound and reopen it.
+"""Writes of the measures log's entries: add one, correct or withdraw it (compounds: ``sealed_services``).
 
 Who writes: an entry is logged for a town/street, a village/community or a grid (which counts into its
 village) inside the actor's scope — village leaders and grid workers for their villages and grids, town
-officers and the district HQ for any unit of their subtree (``may_log``). A compound is sealed and
-reopened by a village leader, a town officer or HQ: closing a compound is the community's decision,
-grid workers staff its posts (``may_seal``). A unit outside the actor's scope is ``Http404``, as a
-missing one; a role that writes nothing here is ``PermissionDenied``; everything else that is wrong is
-``MeasureInvalid`` naming each field at once ("count", "day", "kind", "region" …) with the messages
-below, which the tests assert exactly. Nothing is written then.
+officers and the district HQ for any unit of their subtree (``may_log``). A unit outside the actor's
+scope is ``Http404``, as a missing one; a role that writes nothing here is ``PermissionDenied``;
+everything else that is wrong is ``MeasureInvalid`` naming each field at once ("count", "day", "kind",
+"region" …) with the messages below, which the tests assert exactly. Nothing is written then.
 
 An entry is corrected (a new revision the old one points at) or withdrawn (the current revision marked)
 by its author or by a superior who may log for its unit; nothing is deleted. The same submission twice
@@ -34,7 +32,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.core.roles import Role
-from epigrid.measurelog.models import ENTRY_KINDS, MeasureEntry, SealedCompound
+from epigrid.measurelog.models import ENTRY_KINDS, MeasureEntry
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.services import chain_to
@@ -55,16 +53,11 @@ RANK: dict[str, int] = {
     Role.TOWN_OFFICER: 3,
     Role.DISTRICT_HQ: 4,
 }
-SEALING_ROLES = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.VILLAGE_LEADER})
-SEAL_LEVELS = frozenset({Level.VILLAGE, Level.GRID})
 
 BACKDATE_DAYS = 30  # an entry of a day up to 30 days back; older days' reports are long submitted
-SEAL_BACKDATE_DAYS = 366
 COUNT_MAX = 100_000  # a day's sum stays far below the daily report's own limit (1,000,000)
-GUARD_POSTS_MAX = 200
 NOTE_MAX = 200
 PLACE_MAX = 100
-NAME_MAX = 100
 KEY_MAX = 64
 
 COUNT_NOT_WHOLE = _("数量须为正整数。")
@@ -81,17 +74,6 @@ REASON_TOO_LONG = _("撤回原因不能超过200字。")
 KEY_REUSED = _("这个提交标识已用于另一条记录。")
 ENTRY_WITHDRAWN = _("这条记录已撤回，不能更正。")
 ENTRY_SUPERSEDED = _("这条记录已被更正，请在最新版本上修改。")
-SEAL_REGION = _("封闭管理按村（社区）或网格登记。")
-SEAL_REGION_MISSING = _("请选择所在村（社区）或网格。")
-NAME_MISSING = _("请填写小区或村的名称。")
-NAME_TOO_LONG = _("名称不能超过100字。")
-SEAL_KIND_UNKNOWN = _("请选择封闭类型。")
-SEAL_TOO_OLD = _("只能登记一年内的封闭管理。")
-ALREADY_SEALED = _("这个小区（村）已在封闭管理中。")
-GUARD_POSTS_INVALID = _("卡点/值守点数须为0到200的整数。")
-ARRANGEMENTS_TOO_LONG = _("值守和巡逻安排不能超过200字。")
-REOPEN_BEFORE_SEALED = _("解除日期不能早于封闭日期。")
-ALREADY_REOPENED = _("已于%(day)s解除封闭管理。")
 
 
 class MeasureInvalid(Exception):
@@ -108,12 +90,6 @@ class Logged:
     created: bool  # False: the same submission (or the same correction) was already there
 
 
-@dataclass(frozen=True)
-class Sealed:
-    compound: SealedCompound
-    created: bool
-
-
 def may_log(user: User, region: Region) -> bool:
     """Tell whether ``user`` may log measures for ``region`` (its role, its level, its scope)."""
     levels = LOGGING_ROLES.get(user.role)
@@ -121,16 +97,6 @@ def may_log(user: User, region: Region) -> bool:
         levels is not None
         and user.caps.can_write
         and region.level in levels
-        and scope_for(user).contains(region)
-    )
-
-
-def may_seal(user: User, region: Region) -> bool:
-    """Tell whether ``user`` may seal or reopen compounds in ``region``."""
-    return (
-        user.role in SEALING_ROLES
-        and user.caps.can_write
-        and region.level in SEAL_LEVELS
         and scope_for(user).contains(region)
     )
 
@@ -176,7 +142,7 @@ def _texts(errors: dict[str, StrOrPromise], note: str, place: str) -> tuple[str,
     return note, place
 
 
-def _refuse_outside(actor: User, region: Region) -> None:
+def refuse_outside(actor: User, region: Region) -> None:
     if not scope_for(actor).contains(region):
         raise Http404
 
@@ -197,7 +163,7 @@ def measure_log_add(
     moment: dt.datetime | None = None,
 ) -> Logged:
     """Log ``count`` of ``kind`` done by ``region`` on ``day``; the same key twice logs it once."""
-    _refuse_outside(actor, region)
+    refuse_outside(actor, region)
     if actor.role not in LOGGING_ROLES or not actor.caps.can_write:
         raise PermissionDenied
     moment = moment or now()
@@ -228,7 +194,7 @@ def measure_log_add(
         with transaction.atomic():
             entry = MeasureEntry.objects.create(
                 region=region,
-                **_chain(region),
+                **chain_of(region),
                 day=day,
                 kind=kind,
                 count=number,
@@ -258,7 +224,7 @@ def _keyed(actor: User, key: str, region: Region, day: dt.date, kind: str) -> Me
     return previous
 
 
-def _chain(region: Region) -> dict[str, int | None]:
+def chain_of(region: Region) -> dict[str, int | None]:
     chain = chain_to(region)
     return {
         "district_id": chain["district_id"],
@@ -304,7 +270,7 @@ def _author(entry: MeasureEntry) -> User:
 
 
 def _may_change_or_refuse(actor: User, entry: MeasureEntry, moment: dt.datetime) -> None:
-    _refuse_outside(actor, entry.region)
+    refuse_outside(actor, entry.region)
     if not may_change(actor, entry, _author(entry)):
         raise PermissionDenied
     if entry.day < timezone.localdate(moment) - dt.timedelta(days=BACKDATE_DAYS):
@@ -392,123 +358,3 @@ def measure_log_withdraw(
         latest.save(update_fields=["withdrawn_at", "withdrawn_by", "withdraw_reason"])
         _audit(actor, AuditEvent.Action.DELETE, latest, {"count": latest.count, "withdrawn": True})
     return latest
-
-
-# --- sealed compounds ----------------------------------------------------------------------------
-
-
-def sealed_compound_add(
-    *,
-    actor: User,
-    region: Region,
-    name: str,
-    sealed_on: dt.date,
-    guard_posts: object = 0,
-    kind: str = SealedCompound.Kind.COMPOUND,
-    arrangements: str = "",
-    idempotency_key: str = "",
-    moment: dt.datetime | None = None,
-) -> Sealed:
-    """Register a compound (or a whole village) under closed management from ``sealed_on``."""
-    _refuse_outside(actor, region)
-    if actor.role not in SEALING_ROLES or not actor.caps.can_write:
-        raise PermissionDenied
-    moment = moment or now()
-    key = idempotency_key.strip()[:KEY_MAX]
-    name = " ".join(name.split())
-    if key:
-        previous = SealedCompound.objects.filter(created_by=actor, idempotency_key=key).first()
-        if previous is not None:
-            if (previous.region_id, previous.name) != (region.pk, name):
-                raise MeasureInvalid({"idempotency_key": KEY_REUSED})
-            return Sealed(previous, created=False)
-    errors: dict[str, StrOrPromise] = {}
-    if region.level not in SEAL_LEVELS:
-        errors["region"] = SEAL_REGION
-    if not name:
-        errors["name"] = NAME_MISSING
-    elif len(name) > NAME_MAX:
-        errors["name"] = NAME_TOO_LONG
-    elif SealedCompound.objects.filter(region=region, name=name, reopened_on__isnull=True).exists():
-        errors["name"] = ALREADY_SEALED
-    if kind not in SealedCompound.Kind.values:
-        errors["kind"] = SEAL_KIND_UNKNOWN
-    today = timezone.localdate(moment)
-    if sealed_on > today:
-        errors["sealed_on"] = DAY_FUTURE
-    elif sealed_on < today - dt.timedelta(days=SEAL_BACKDATE_DAYS):
-        errors["sealed_on"] = SEAL_TOO_OLD
-    posts = parse_whole(guard_posts if str(guard_posts).strip() else 0)
-    if posts is None or not 0 <= posts <= GUARD_POSTS_MAX:
-        errors["guard_posts"] = GUARD_POSTS_INVALID
-    arrangements = arrangements.strip()
-    if len(arrangements) > NOTE_MAX:
-        errors["arrangements"] = ARRANGEMENTS_TOO_LONG
-    if errors:
-        raise MeasureInvalid(errors)
-    chain = _chain(region)
-    try:
-        with transaction.atomic():
-            compound = SealedCompound.objects.create(
-                region=region,
-                **chain,
-                name=name,
-                kind=kind,
-                sealed_on=sealed_on,
-                guard_posts=posts or 0,
-                arrangements=arrangements,
-                created_by=actor,
-                idempotency_key=key,
-            )
-            _audit_compound(actor, AuditEvent.Action.CREATE, compound, {"guard_posts": compound.guard_posts})
-    except IntegrityError:
-        # Written a moment ago by another request: ours (the same key resent) or someone else's closure.
-        previous = (
-            SealedCompound.objects.filter(created_by=actor, idempotency_key=key).first() if key else None
-        )
-        if previous is not None:
-            return Sealed(previous, created=False)
-        raise MeasureInvalid({"name": ALREADY_SEALED}) from None
-    return Sealed(compound, created=True)
-
-
-def sealed_compound_reopen(
-    *,
-    actor: User,
-    compound: SealedCompound,
-    reopened_on: dt.date | None = None,
-    moment: dt.datetime | None = None,
-) -> SealedCompound:
-    """Record that a sealed compound reopened on ``reopened_on`` (default today); the row stays."""
-    _refuse_outside(actor, compound.region)
-    if not may_seal(actor, compound.region):
-        raise PermissionDenied
-    moment = moment or now()
-    day = reopened_on or timezone.localdate(moment)
-    with transaction.atomic():
-        row = SealedCompound.objects.select_for_update().get(pk=compound.pk)
-        if row.reopened_on is not None:
-            if row.reopened_on == day:
-                return row
-            raise MeasureInvalid({"reopened_on": ALREADY_REOPENED % {"day": row.reopened_on.isoformat()}})
-        if day > timezone.localdate(moment):
-            raise MeasureInvalid({"reopened_on": DAY_FUTURE})
-        if day < row.sealed_on:
-            raise MeasureInvalid({"reopened_on": REOPEN_BEFORE_SEALED})
-        row.reopened_on = day
-        row.reopened_by = actor
-        row.save(update_fields=["reopened_on", "reopened_by", "updated_at"])
-        row.region = compound.region
-        _audit_compound(actor, AuditEvent.Action.UPDATE, row, {"reopened_on": day.isoformat()})
-    return row
-
-
-def _audit_compound(actor: User, action: str, compound: SealedCompound, extra: dict[str, object]) -> None:
-    audit_log(
-        actor=actor,
-        action=action,
-        object_type="sealed_compound",
-        object_id=compound.pk,
-        region_path=compound.region.path,
-        detail={"sealed_on": compound.sealed_on.isoformat(), **extra},
-    )

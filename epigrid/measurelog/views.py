@@ -20,7 +20,6 @@ from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today
 from epigrid.measurelog.models import ENTRY_KINDS, ENTRY_UNITS, KIND_GROUPS, MeasureEntry
 from epigrid.measurelog.selectors import (
-    MAX_PERIOD_DAYS,
     day_entries,
     entry_for_user,
     entry_history,
@@ -40,6 +39,7 @@ from epigrid.measurelog.services import (
 )
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_ancestors, region_roots_for_user
+from epigrid.reports.selectors import MAX_PERIOD_DAYS  # a table spans at most two months, as reports' do
 
 DEFAULT_PERIOD_DAYS = 7
 TEXT_CAP = 400  # what a form field is read up to; the services refuse anything longer than they keep

@@ -13,7 +13,8 @@ import pytest
 import time_machine
 
 from epigrid.measurelog.models import MeasureEntry, SealedCompound
-from epigrid.measurelog.services import measure_log_add, sealed_compound_add
+from epigrid.measurelog.sealed_services import sealed_compound_add
+from epigrid.measurelog.services import measure_log_add
 from tests.measurelog import world as _world  # noqa: F401 - adds World.measure_entry_a, sealed_compound_a
 
 DAY = dt.date(2020, 2, 5)  # 2020-02-05, a Wednesday of the outbreak

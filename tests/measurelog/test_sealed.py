@@ -11,7 +11,8 @@ from django.http import Http404
 
 from epigrid.core.models import AuditEvent
 from epigrid.measurelog.models import SealedCompound
-from epigrid.measurelog.services import MeasureInvalid, sealed_compound_add, sealed_compound_reopen
+from epigrid.measurelog.sealed_services import sealed_compound_add, sealed_compound_reopen
+from epigrid.measurelog.services import MeasureInvalid
 from tests.measurelog.conftest import DAY
 
 

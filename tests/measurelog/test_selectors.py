@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from epigrid.measurelog.sealed_services import sealed_compound_reopen
 from epigrid.measurelog.selectors import (
     compounds_for_user,
     day_entries,
@@ -18,7 +19,7 @@ from epigrid.measurelog.selectors import (
     unit_log_sums,
     villages_logged,
 )
-from epigrid.measurelog.services import measure_log_correct, measure_log_withdraw, sealed_compound_reopen
+from epigrid.measurelog.services import measure_log_correct, measure_log_withdraw
 from tests.measurelog.conftest import DAY
 
 

@@ -14,7 +14,8 @@ from functools import cached_property
 from django.utils import timezone
 
 from epigrid.measurelog.models import MeasureEntry, SealedCompound
-from epigrid.measurelog.services import measure_log_add, sealed_compound_add
+from epigrid.measurelog.sealed_services import sealed_compound_add
+from epigrid.measurelog.services import measure_log_add
 from tests.conftest import World
 
 
