@@ -147,6 +147,14 @@ def demo(argv: list[str]) -> int:
             f"医疗机构 facilities: {demo_facilities.hospitals} hospitals, {demo_facilities.clinics} "
             f"fever clinics, {demo_facilities.occupied}/{demo_facilities.beds} beds in use"
         )
+    from epigrid.demo.measurelog import demo_measurelog_load
+
+    demo_measures = demo_measurelog_load()
+    if demo_measures.entries:
+        print(
+            f"防控措施 measures log: {demo_measures.entries} entries in {demo_measures.units} units, "
+            f"{demo_measures.sealed} compounds sealed ({demo_measures.reopened} reopened)"
+        )
     from epigrid.demo.reports import demo_reports_load
 
     demo_reports = demo_reports_load()
@@ -163,6 +171,31 @@ def demo(argv: list[str]) -> int:
             f"卡口 checkpoints: {demo_checkpoints.checkpoints}, {demo_checkpoints.passages} passages "
             f"({demo_checkpoints.people} people, {demo_checkpoints.turned_back} turned back, "
             f"{demo_checkpoints.fever} fevers), {demo_checkpoints.handovers} handovers"
+        )
+    from epigrid.demo.volunteers import demo_volunteers_load
+
+    demo_volunteers = demo_volunteers_load()
+    if demo_volunteers.teams:
+        print(
+            f"志愿者与值班 volunteers: {demo_volunteers.teams} teams, {demo_volunteers.volunteers} members, "
+            f"{demo_volunteers.duties} duty shifts ({demo_volunteers.double_bookings} double-booked, "
+            f"{demo_volunteers.uncovered} uncovered)"
+        )
+    from epigrid.demo.followups import demo_followups_load
+
+    demo_tasks = demo_followups_load()
+    if demo_tasks.tasks:
+        print(
+            f"任务 follow-up tasks: {demo_tasks.tasks} ({demo_tasks.open} open, "
+            f"{demo_tasks.overdue} overdue, {demo_tasks.done} done)"
+        )
+    from epigrid.demo.clues import demo_clues_load
+
+    demo_clues = demo_clues_load()
+    if demo_clues.clues or demo_clues.entries:
+        print(
+            f"线索与居民报告 clues: {demo_clues.clues} clues ({demo_clues.rumours} rumours), "
+            f"{demo_clues.entries} residents' reports to review ({demo_clues.quarantined} quarantined)"
         )
     from epigrid.demo.roads import demo_roads_load
 

@@ -34,6 +34,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("resources:home"), _("物资")))
     nav.append((reverse("lists:list"), _("部门名单")))
     nav.append((reverse("lists:counts"), _("返乡统计")))
+    if user.role in _TASK_ROLES:
+        nav.append((reverse("measurelog:home"), _("措施台账")))
     nav.append((reverse("volunteers:home"), _("值班值守")))
     if user.role in _TASK_ROLES:
         nav.append((reverse("followups:home"), _("随访任务")))
