@@ -27,6 +27,7 @@ from django_stubs_ext import StrOrPromise
 from epigrid.cases.models import CaseStatus, Classification, ClassificationChange
 from epigrid.cases.transitions import FOUR_CATEGORIES
 from epigrid.checkpoints.selectors import passage_figures
+from epigrid.clues.models import Clue, ClueKind
 from epigrid.lists.counts import returnees_by_unit
 from epigrid.monitoring.models import Episode, HealthCheck, Policy
 from epigrid.monitoring.policy import slot_deadline, slots
@@ -53,6 +54,7 @@ GROUP_LABELS: dict[str, StrOrPromise] = {
     "checks": _("体温监测"),
     "checkpoints": _("卡口检查"),
     "supplies": _("防护物资"),
+    "clues": _("线索与谣言"),
 }
 
 
@@ -63,7 +65,7 @@ def _i(key: str, label: StrOrPromise, unit: str, group: str) -> tuple[str, Indic
 # The measure words, marked for the catalogue; ``Indicator.unit`` keeps the Chinese msgid.
 UNITS = (
     gettext_noop("人"), gettext_noop("例"), gettext_noop("户"), gettext_noop("批"), gettext_noop("人次"),
-    gettext_noop("辆"), gettext_noop("项"),
+    gettext_noop("辆"), gettext_noop("项"), gettext_noop("条"),
 )  # fmt: skip
 
 
@@ -103,6 +105,9 @@ INDICATORS: dict[str, Indicator] = dict(
         _i("checkpoint_fever_clinic", _("卡口送发热门诊"), "人次", "checkpoints"),
         _i("supplies_short", _("告急物资（单位×品种）"), "项", "supplies"),
         _i("supplies_out", _("其中已断货"), "项", "supplies"),
+        _i("clues_received", _("收到线索"), "条", "clues"),
+        _i("clues_verified", _("线索已核实"), "条", "clues"),
+        _i("rumours", _("其中谣言"), "条", "clues"),
     ]
 )
 
@@ -382,6 +387,28 @@ def _supplies(f: _Figures, level: int) -> None:
         f.add(unit, "supplies_out", gone)
 
 
+_CLUE_KEYS = ("clues_received", "clues_verified", "rumours")
+
+
+def _clues(f: _Figures, level: int) -> None:
+    """Clues and rumours received, and clues verified, during the report period: two grouped queries
+    (the police station's outcomes, ``clues.services.clue_outcome``, set ``verified_at``)."""
+    start, end = _window(f.cutoff)
+    if f.wants("clues_received", "rumours"):
+        received = Clue.objects.filter(f.where(), created_at__gt=start, created_at__lte=end)
+        for unit, n, rumours in (
+            received.values_list(f.column)
+            .annotate(n=Count("id"), rumours=Count("id", filter=Q(kind=ClueKind.RUMOUR)))
+            .order_by()
+        ):
+            f.add(unit, "clues_received", n)
+            f.add(unit, "rumours", rumours)
+    if f.wants("clues_verified"):
+        verified = Clue.objects.filter(f.where(), verified_at__gt=start, verified_at__lte=end)
+        for unit, n in verified.values_list(f.column).annotate(n=Count("id")).order_by():
+            f.add(unit, "clues_verified", n)
+
+
 _CASE_KEYS = frozenset(_CLASSIFIED)
 _EPISODE_KEYS = frozenset({*_EPISODE_KIND, "observation_total", "released_today", "new_observation_today"})
 _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
@@ -393,6 +420,7 @@ _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
     (frozenset({"checks_due_today", "checks_missed_today"}), lambda f, level: _checks(f)),
     (frozenset(_CHECKPOINT_KEYS), _checkpoints),
     (frozenset({"supplies_short", "supplies_out"}), _supplies),
+    (frozenset(_CLUE_KEYS), _clues),
 ]
 
 

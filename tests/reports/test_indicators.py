@@ -141,12 +141,15 @@ EXPECTED_DISTRICT = {
     "checkpoint_fever_clinic": 1,
     "supplies_short": 0,  # no unit keeps supplies in this scene (tests/resources covers the figures)
     "supplies_out": 0,
+    "clues_received": 0,  # no clue in this scene (tests/clues/test_report_figures.py covers the figures)
+    "clues_verified": 0,
+    "rumours": 0,
 }
 
 
 def test_every_indicator_of_the_district_as_of_the_cutoff(scene, django_assert_max_num_queries):
     cutoff = report_cutoff(DAY)
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(21):
         values = indicator_values(scene.district, cutoff)
     assert list(values) == list(INDICATORS)
     assert values == EXPECTED_DISTRICT
@@ -168,7 +171,7 @@ def test_the_table_of_children_equals_one_call_per_child_in_the_same_queries(
 ):
     cutoff = report_cutoff(DAY)
     children = [scene.town, scene.street]
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(19):
         table = indicator_table(children, cutoff, None)
     assert table == {c.pk: indicator_values(c, cutoff) for c in children}
     with django_assert_max_num_queries(3):
@@ -244,7 +247,7 @@ def test_every_indicator_has_a_chinese_label_a_unit_and_a_group():
 
     for key, indicator in INDICATORS.items():
         assert indicator.key == key
-        assert indicator.unit in ("人", "例", "户", "批", "人次", "辆", "项")
+        assert indicator.unit in ("人", "例", "户", "批", "人次", "辆", "项", "条")
         assert indicator.group in GROUP_LABELS
         assert any("\u4e00" <= ch <= "\u9fff" for ch in str(indicator.label))
 

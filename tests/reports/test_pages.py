@@ -36,7 +36,7 @@ def unit_url(world, day: dt.date = DAY) -> str:
 def test_the_unit_page_shows_the_computed_figures_and_the_form(world, evening, django_assert_max_num_queries):
     client = client_for(world.village_leader)
     # 27: two of them read the measures log that pre-fills the form (the day's sums, sealed compounds).
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):
         response = client.get(unit_url(world))
     body = response.content.decode()
     assert response.status_code == 200
@@ -169,7 +169,7 @@ def test_completeness_page(world, django_assert_max_num_queries):
 def test_indicators_page_with_the_children_table(world, django_assert_max_num_queries):
     client = client_for(world.hq)
     url = reverse("reports:indicators", args=[world.district.pk])
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(29):
         response = client.get(url, {"day": timezone.localdate().isoformat(), "hour": "18:00"})
     body = response.content.decode()
     assert response.status_code == 200
