@@ -59,6 +59,10 @@ MEASURE_RANGES: dict[str, tuple[int, int]] = {
     "grids": (1, 8),
     "wechat_groups": (1, 5),
     "disinfection": (1, 4),
+    "banners": (2, 15),
+    "gatherings_cancelled": (0, 2),
+    "venues_closed": (0, 2),
+    "patrols": (1, 6),
 }
 
 

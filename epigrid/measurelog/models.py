@@ -29,25 +29,11 @@ from epigrid.core.models import TimeStamped
 from epigrid.regions.models import Region, chain_copy
 from epigrid.reports.models import MEASURE_KINDS, MEASURE_UNITS
 
-# What the seeds count that the daily report's kinds (``reports.models.MEASURE_KINDS``) do not: seed
-# report 3's "300余条防控疫情宣传条幅", seed report 1's "取消春节社火、庙会等大型集会活动;关闭宗教、娱乐
-# 场所", and seed report 3's closed compounds "组织工作人员、志愿者进行巡逻". They are log kinds, not yet
-# daily-report kinds: the demo's reports (``demo.reports.MEASURE_RANGES``) need a range for every report
-# kind and section 二 of the work report (``reports.document_content.measures``) has no sentence for them,
-# neither of which this app owns. The report page shows them beside its fields; a kind moved into
-# MEASURE_KINDS is pre-filled from the log at once (``selectors.LogSums.for_report``).
-LOG_ONLY_KINDS: dict[str, str | Promise] = {
-    "banners": _("横幅标语"),
-    "gatherings_cancelled": _("取消聚集性活动"),
-    "venues_closed": _("关闭公共场所"),
-    "patrols": _("巡逻"),
-}
-LOG_ONLY_UNITS: dict[str, str | Promise] = {
-    "banners": _("条"),
-    "gatherings_cancelled": _("场"),
-    "venues_closed": _("处"),
-    "patrols": _("次"),
-}
+# Every log kind is a daily-report kind (``reports.models.MEASURE_KINDS``, which took in the seeds' banners,
+# gatherings cancelled, venues closed and patrols), so the whole log flows into the report. A kind kept in
+# the log only would go here, with its unit.
+LOG_ONLY_KINDS: dict[str, str | Promise] = {}
+LOG_ONLY_UNITS: dict[str, str | Promise] = {}
 
 # The kinds grouped as the seeds' section 二 groups them; a report kind no group names goes last.
 KIND_GROUPS: tuple[tuple[str, str | Promise, tuple[str, ...]], ...] = (

@@ -228,6 +228,7 @@ def measures(s: Sources) -> list[str]:
         (
             ("notices", "张贴通知公告", "份"),
             ("leaflets", "印制发放宣传彩页", "份"),
+            ("banners", "悬挂横幅标语", "条"),
             ("screens", "电子屏滚动播放", "块"),
             ("audio", "录制宣传音频", "条"),
             ("loudspeakers", "配备宣传小喇叭", "个"),
@@ -262,8 +263,15 @@ def measures(s: Sources) -> list[str]:
         f"{f['people_screened']}人，对疫区返乡人员及其家属实行居家隔离观察，每天2次观测健康状况，及时上报排查信息。"
     )
     disinfection = f"在辖区公共场所、人员密集地开展消毒{m['disinfection']}次；" if m["disinfection"] else ""
+    blocking = "".join(
+        f"{words}{m[key]}{unit}；" for key, words, unit in (
+            ("gatherings_cancelled", "取消聚集性活动", "场"),
+            ("venues_closed", "关闭公共场所", "处"),
+            ("patrols", "组织巡逻", "次"),
+        ) if m.get(key)
+    )  # fmt: skip
     fifth = (
-        f"（五）多措并举阻断疫情传播途径。{disinfection}在各村入村路口对外来人员车辆进行登记，"
+        f"（五）多措并举阻断疫情传播途径。{disinfection}{blocking}在各村入村路口对外来人员车辆进行登记，"
         "劝导群众减少聚集、不走亲串户。"
     )
     return [first, second, third, fourth, fifth]

@@ -28,6 +28,13 @@ MEASURE_KINDS: dict[str, str | Promise] = {
     "grids": _("网格"),
     "wechat_groups": _("微信群"),
     "disinfection": _("消杀"),
+    # What the seeds count beyond publicity and meetings: seed report 3's "300余条防控疫情宣传条幅",
+    # seed report 1's "取消春节社火、庙会等大型集会活动;关闭宗教、娱乐场所", and patrols of closed
+    # compounds.
+    "banners": _("横幅标语"),
+    "gatherings_cancelled": _("取消聚集性活动"),
+    "venues_closed": _("关闭公共场所"),
+    "patrols": _("巡逻"),
 }
 
 # The unit each measure is counted in, for sentences such as "张贴通知公告12份".
@@ -41,6 +48,10 @@ MEASURE_UNITS: dict[str, str | Promise] = {
     "grids": _("个"),
     "wechat_groups": _("个"),
     "disinfection": _("次"),
+    "banners": _("条"),
+    "gatherings_cancelled": _("场"),
+    "venues_closed": _("处"),
+    "patrols": _("次"),
 }
 
 

@@ -139,7 +139,7 @@ def test_a_units_day_as_its_report_counts_it(world, log, seal):
     )
     assert day.json() == {
         "region_id": world.village_a.pk, "day": DAY.isoformat(), "counts": {"leaflets": 140, "banners": 6},
-        "report": {"leaflets": 140}, "sealed": 1, "guard_posts": 3,
+        "report": {"leaflets": 140, "banners": 6}, "sealed": 1, "guard_posts": 3,
     }  # fmt: skip
     assert (
         session_client(world.outsider)

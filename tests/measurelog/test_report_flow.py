@@ -44,12 +44,13 @@ def test_a_village_report_is_prefilled_from_the_log_and_may_be_changed(world, lo
     body = client.get(_report_url(world.village_a)).content.decode()
     values = _values(body)
     assert values["leaflets"] == "140" and values["disinfection"] == "2" and values["notices"] == ""
+    assert values["banners"] == "6"  # the seeds' banners are a report kind too
     assert "已按措施台账预填：本村（社区）及各网格当日登记的措施合计。报送前可修改。" in body
-    assert "台账另记有：横幅标语6条。" in body  # the log's kinds the report has no field for
+    assert "台账另记有" not in body  # every log kind has a field in the report
     assert "data-logged" not in body  # nothing differs from the log yet
     values["leaflets"] = "150"  # the leader counts ten more that were never logged
     _submit(client, world.village_a, values)
-    assert UnitReport.objects.get().measures == {"leaflets": 150, "disinfection": 2}
+    assert UnitReport.objects.get().measures == {"leaflets": 150, "disinfection": 2, "banners": 6}
     # Afterwards the page shows what was reported, and where the log says otherwise.
     after = client.get(_report_url(world.village_a)).content.decode()
     assert _values(after)["leaflets"] == "150"

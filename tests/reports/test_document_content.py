@@ -183,3 +183,16 @@ def test_temperature_checks_are_reported_once_the_cutoff_has_passed(morning, wor
     text = daily_report(world.town, DAY).section("measures").paragraphs[2]
     due, missed = figures["checks_due_today"], figures["checks_missed_today"]
     assert f"（今日应测体温{due}人次，未测{missed}人次）" in text
+
+
+def test_the_seeds_banners_closures_and_patrols_reach_section_two(world):
+    """Seed report 3's banners and seed report 1's cancelled gatherings and closed venues, as the
+    measures log carries them into the daily report, read in paragraphs (一) and (五)."""
+    _report(
+        world, world.village_a,
+        measures={"leaflets": 30, "banners": 12, "gatherings_cancelled": 2, "venues_closed": 3, "patrols": 4},
+    )  # fmt: skip
+    _report(world, world.town, measures={"banners": 3})
+    first, *_middle, fifth = daily_report(world.town, DAY).section("measures").paragraphs
+    assert "印制发放宣传彩页30份、悬挂横幅标语15条" in first
+    assert "取消聚集性活动2场；关闭公共场所3处；组织巡逻4次；" in fifth
