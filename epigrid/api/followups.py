@@ -29,6 +29,7 @@ from epigrid.followups.selectors import (
     state_q,
     task_get_for_user,
     tasks_for_user,
+    teams_for,
     unit_column,
     with_state,
 )
@@ -255,6 +256,9 @@ class TaskIn(Schema):
     details: str = Field("", max_length=500)
     assignee_id: int = Field(description="staff assigned to the unit or above it (GET /followups/assignees)")
     team: str = Field("", max_length=100, description="optional team name, e.g. 李家店村党员突击队")
+    volunteer_team_id: int | None = Field(
+        None, description="a volunteer team of the unit, above it or inside it (GET /volunteer-teams)"
+    )
     due_at: dt.datetime
     household_id: int | None = None
     person_id: int | None = None
@@ -295,12 +299,19 @@ def task_create(request: HttpRequest, payload: TaskIn) -> Status[dict[str, objec
     ):
         if wanted is not None and found is None:
             errors.append(FieldError(name, _("所选对象不在任务所属单位内。")))
+    team = None
+    if payload.volunteer_team_id is not None:
+        team = next((t for t in teams_for(region=region) if t.pk == payload.volunteer_team_id), None)
+        if team is None:
+            errors.append(
+                FieldError("volunteer_team", _("所选志愿服务队不在任务所属单位，也不在其上级或下级。"))
+            )
     if errors:
         raise _errors(TaskInvalid(errors))
     data = TaskInput(
         region=region, kind=str(payload.kind.value), title=payload.title, details=payload.details,
-        assignee=assignee, team=payload.team, due_at=_aware(payload.due_at), household=household,
-        person=person, episode=episode, assigned_at=_aware(payload.assigned_at),
+        assignee=assignee, team=payload.team, volunteer_team=team, due_at=_aware(payload.due_at),
+        household=household, person=person, episode=episode, assigned_at=_aware(payload.assigned_at),
         idempotency_key=payload.idempotency_key,
     )  # fmt: skip
     try:

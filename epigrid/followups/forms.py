@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from epigrid.core.models import User
 from epigrid.followups.models import Task
+from epigrid.volunteers.models import VolunteerTeam
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 ERR_ASSIGNEE_CHOICE = _("负责人须为负责该单位的工作人员（其工作区域应包含该单位）。")
@@ -49,12 +50,24 @@ class TaskForm(forms.Form):
         label=_("执行队伍"), max_length=100, required=False,
         widget=forms.TextInput(attrs={"placeholder": _("可选，如：李家店村党员突击队")}),
     )  # fmt: skip
+    volunteer_team = forms.TypedChoiceField(
+        label=_("志愿服务队"), coerce=int, choices=[], required=False, empty_value=None,
+        error_messages={"invalid_choice": _("所选志愿服务队不在任务所属单位，也不在其上级或下级。")},
+    )  # fmt: skip
     due_at = _due_field()
 
-    def __init__(self, *args: Any, assignees: list[User] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        assignees: list[User] | None = None,
+        teams: list[VolunteerTeam] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         choices = [("", "—")] + [(u.pk, f"{u} · {u.get_role_display()}") for u in assignees or []]
         self.fields["assignee"].choices = choices  # type: ignore[attr-defined]
+        team_choices = [("", "—")] + [(t.pk, f"{t.name}（{t.region.name}）") for t in teams or []]
+        self.fields["volunteer_team"].choices = team_choices  # type: ignore[attr-defined]
 
 
 class CompleteForm(forms.Form):

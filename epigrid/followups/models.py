@@ -59,6 +59,12 @@ class Task(TimeStamped):
     # A free-text team the assignee leads for this task (e.g. "李家店村党员突击队"); see the report of
     # issue 10 for how a link to volunteers.Team could replace it.
     team = models.CharField(_("执行队伍"), max_length=100, blank=True)
+    # The volunteer team doing it, when it is one of the district's (``volunteers.VolunteerTeam``); ``team``
+    # then carries its name, so lists need no join.
+    volunteer_team = models.ForeignKey(
+        "volunteers.VolunteerTeam", verbose_name=_("志愿服务队"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="tasks",
+    )  # fmt: skip
     due_at = models.DateTimeField(_("截止时间"))
     assigned_at = models.DateTimeField(_("派发时间"))
     created_by = models.ForeignKey(

@@ -21,6 +21,7 @@ from epigrid.followups.models import Task
 from epigrid.followups.rules import STAFF_ROLES, is_superior
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for
+from epigrid.volunteers.models import VolunteerTeam
 
 LIST_LIMIT = 200
 DONE_DAYS = 7  # "my tasks" shows what the user finished in the last week below the open ones
@@ -233,6 +234,18 @@ def assignees_for(*, region: Region) -> list[User]:
         )
         .distinct()
         .order_by("role", "display_name", "username")
+    )
+
+
+def teams_for(*, region: Region) -> list[VolunteerTeam]:
+    """The active volunteer teams that may do a task of ``region``: teams of the unit, of the units
+    above it, and of the units inside it (``services._team_serves``), by region code and name."""
+    teams = VolunteerTeam.objects.filter(active=True, district_id=region.depth_ids[0]).select_related(
+        "region"
+    )
+    return sorted(
+        (t for t in teams if t.region.path.startswith(region.path) or region.path.startswith(t.region.path)),
+        key=lambda t: (t.region.code, t.name),
     )
 
 

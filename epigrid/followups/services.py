@@ -39,6 +39,7 @@ from epigrid.people.models import Person
 from epigrid.regions.models import Household, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.services import chain_to
+from epigrid.volunteers.models import VolunteerTeam
 
 GRACE = dt.timedelta(minutes=5)  # clocks of phones and servers differ; a form takes time to fill
 LATE = dt.timedelta(hours=72)  # a task given out by phone may be entered afterwards, within three days
@@ -67,6 +68,7 @@ class TaskInput:
     due_at: dt.datetime | None
     details: str = ""
     team: str = ""
+    volunteer_team: VolunteerTeam | None = None
     household: Household | None = None
     person: Person | None = None
     episode: Episode | None = None
@@ -157,6 +159,15 @@ def _validate(
         errors.append(FieldError("title", _("请填写任务内容。")))
     details = _text(data.details, DETAILS_MAX, "details", errors)
     team = _text(data.team, TEAM_MAX, "team", errors)
+    volunteer_team = data.volunteer_team
+    if volunteer_team is not None:
+        if region is not None and not _team_serves(volunteer_team, region):
+            errors.append(
+                FieldError("volunteer_team", _("所选志愿服务队不在任务所属单位，也不在其上级或下级。"))
+            )
+        elif not volunteer_team.active:
+            errors.append(FieldError("volunteer_team", _("所选志愿服务队已解散。")))
+        team = team or volunteer_team.name
     _check_assignee(data.assignee, region, errors)
     start = data.assigned_at or current
     if start > current + GRACE:
@@ -167,9 +178,15 @@ def _validate(
     household, person, episode = _subjects(data, region, errors) if region is not None else (None, None, None)
     values: dict[str, object] = {
         "title": title, "details": details, "team": team, "assigned_at": start, "household": household,
-        "person": person, "episode": episode,
+        "person": person, "episode": episode, "volunteer_team": volunteer_team,
     }  # fmt: skip
     return errors, values
+
+
+def _team_serves(team: VolunteerTeam, region: Region) -> bool:
+    """A team works in its own region's subtree and for the units above it (a village's party team on
+    its grids' tasks; a grid's building leaders on their village's)."""
+    return team.region.path.startswith(region.path) or region.path.startswith(team.region.path)
 
 
 def _replay(actor: User, key: str) -> Task | None:

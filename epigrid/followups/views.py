@@ -30,6 +30,7 @@ from epigrid.followups.selectors import (
     rights,
     task_counts,
     task_get_for_user,
+    teams_for,
     unit_breakdown,
     unit_column,
     unit_tasks,
@@ -113,6 +114,7 @@ def task_new(request: ScopedRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     prefill = prefill_from(user=user, params=source)
     assignees = assignees_for(region=prefill.region) if prefill.unit_ok and prefill.region else []
+    teams = teams_for(region=prefill.region) if prefill.unit_ok and prefill.region else []
     key = source.get("key", "")[:64] or secrets.token_urlsafe(16)
     if request.method != "POST" or not prefill.unit_ok:
         initial: dict[str, object] = {
@@ -123,18 +125,20 @@ def task_new(request: ScopedRequest) -> HttpResponse:
         workers = [u.pk for u in assignees if u.role == Role.GRID_WORKER]
         if prefill.region is not None and prefill.region.level == Level.GRID and len(workers) == 1:
             initial["assignee"] = workers[0]  # a grid's task goes to its grid worker unless chosen otherwise
-        form = TaskForm(initial=initial, assignees=assignees)
+        form = TaskForm(initial=initial, assignees=assignees, teams=teams)
         return render(request, "followups/task_form.html", _form_context(request, prefill, form, key))
-    form = TaskForm(request.POST, assignees=assignees)
+    form = TaskForm(request.POST, assignees=assignees, teams=teams)
     if form.is_valid():
         data = form.cleaned_data
         chosen = next((u for u in assignees if u.pk == data["assignee"]), None)
+        team = next((t for t in teams if t.pk == data["volunteer_team"]), None)
         try:
             result = task_assign(
                 actor=user,
                 data=TaskInput(
                     region=prefill.region, kind=data["kind"], title=data["title"], details=data["details"],
-                    assignee=chosen, team=data["team"], due_at=data["due_at"], household=prefill.household,
+                    assignee=chosen, team=data["team"], volunteer_team=team, due_at=data["due_at"],
+                    household=prefill.household,
                     person=prefill.person, episode=prefill.episode, idempotency_key=key,
                 ),
                 request=request,
