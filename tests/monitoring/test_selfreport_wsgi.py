@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIEnvironment
 
 import pytest
+import time_machine
 from django.core import signals
 from django.core.cache import caches
 from django.core.handlers.wsgi import WSGIHandler
@@ -45,11 +46,14 @@ def _isolated(monkeypatch):
 
 @pytest.fixture
 def frozen(monkeypatch):
-    """One moment for both paths, so that the confirmation's time is the same."""
+    """One moment for both paths, so that the confirmation's time is the same — and the clock stopped,
+    so that the two answers' ``Expires`` headers (``never_cache``: now, to the second) cannot fall on
+    either side of a second (that made this comparison fail now and then on a busy host)."""
     moment = timezone.now()
     monkeypatch.setattr(selfreport_views, "now", lambda: moment)
     monkeypatch.setattr(selfreport_wsgi, "now", lambda: moment)
-    return moment
+    with time_machine.travel(moment, tick=False):
+        yield moment
 
 
 @pytest.fixture
