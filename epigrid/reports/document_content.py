@@ -27,6 +27,8 @@ from epigrid.cases.models import Measure
 from epigrid.cases.transitions import FOUR_CATEGORIES
 from epigrid.core.clock import now
 from epigrid.lists.counts import ReturneeCounts, returnee_counts
+from epigrid.measurelog.models import SealedCompound, sealed_on_q
+from epigrid.measurelog.selectors import sealed_counts
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import subtree_q
 from epigrid.reports.document import SECTION_HEADINGS, ReportDocument, Section, ordinal_list
@@ -93,6 +95,9 @@ class Sources:
     grids: int
     closed: bool  # the cut-off has passed: the day's figures are final
     measures: Counter[str] = field(default_factory=Counter)
+    # Compounds and villages under closed management on the report day, and their guard posts
+    # (``measurelog.SealedCompound``): the measures log keeps them as things, not daily counts.
+    sealed: tuple[int, int] = (0, 0)
 
 
 def _month_day(day: dt.date) -> str:
@@ -159,6 +164,7 @@ def gather(town: Region, day: dt.date) -> Sources:
         villages=counts.get(Level.VILLAGE, 0),
         grids=counts.get(Level.GRID, 0),
         closed=now() >= cutoff,
+        sealed=sealed_counts(SealedCompound.objects.filter(sealed_on_q(day), town_id=town.pk)),
     )
     for report in ([own] if own else []) + units:
         for kind, n in (report.measures or {}).items():
@@ -270,8 +276,10 @@ def measures(s: Sources) -> list[str]:
             ("patrols", "组织巡逻", "次"),
         ) if m.get(key)
     )  # fmt: skip
+    compounds, posts = s.sealed
+    sealed = f"对{compounds}个小区（村）实行封闭管理，设置卡点（值守点）{posts}个；" if compounds else ""
     fifth = (
-        f"（五）多措并举阻断疫情传播途径。{disinfection}{blocking}在各村入村路口对外来人员车辆进行登记，"
+        f"（五）多措并举阻断疫情传播途径。{disinfection}{blocking}{sealed}在各村入村路口对外来人员车辆进行登记，"
         "劝导群众减少聚集、不走亲串户。"
     )
     return [first, second, third, fourth, fifth]

@@ -196,3 +196,16 @@ def test_the_seeds_banners_closures_and_patrols_reach_section_two(world):
     first, *_middle, fifth = daily_report(world.town, DAY).section("measures").paragraphs
     assert "印制发放宣传彩页30份、悬挂横幅标语15条" in first
     assert "取消聚集性活动2场；关闭公共场所3处；组织巡逻4次；" in fifth
+
+
+def test_compounds_under_closed_management_on_the_day_reach_section_two(world):
+    from epigrid.measurelog.models import SealedCompound
+    from epigrid.measurelog.sealed_services import sealed_compound_add
+
+    sealed = dict(actor=world.village_leader, region=world.village_a, sealed_on=DAY - dt.timedelta(days=2))
+    sealed_compound_add(name="幸福小区", guard_posts=2, **sealed)
+    sealed_compound_add(name="和平小区", guard_posts=1, **sealed)
+    reopened = sealed_compound_add(name="东风小区", guard_posts=5, **sealed).compound
+    SealedCompound.objects.filter(pk=reopened.pk).update(reopened_on=DAY)  # open again on the day itself
+    fifth = daily_report(world.town, DAY).section("measures").paragraphs[4]
+    assert "对2个小区（村）实行封闭管理，设置卡点（值守点）3个；" in fifth
