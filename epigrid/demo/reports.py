@@ -20,6 +20,7 @@ from random import Random
 
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import User
+from epigrid.measurelog.selectors import report_prefill
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.reports.indicators import indicator_table, report_cutoff
@@ -127,14 +128,16 @@ def demo_reports_load(*, seed: str = SEED, days: int = DAYS) -> DemoReports:
             if moment > moment_now:
                 continue  # not arrived yet: today's report still to come
             town = unit.level == Level.TOWN
-            zero = not town and rng.random() < ZERO
+            # What the unit logged that day (the measures log, loaded before) is what it reports.
+            logged = report_prefill(unit, day)
+            zero = not town and rng.random() < ZERO and not logged
             words = town or rng.random() < 0.15
             report = unit_report_submit(
                 actor=actor,
                 region=unit,
                 day=day,
                 zero=zero,
-                measures={} if zero else _measures(rng, town),
+                measures={} if zero else (logged or _measures(rng, town)),
                 problems="" if zero or not words else rng.choice(PROBLEMS),
                 suggestions="" if zero or not words else rng.choice(SUGGESTIONS),
                 moment=moment,
