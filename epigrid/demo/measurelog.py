@@ -42,6 +42,8 @@ from epigrid.regions.scope import scope_for
 
 SEED = "epigrid-demo-measurelog"
 DAYS = 14
+# Days a village (not under closed management) logs nothing at all, so the demo keeps zero reports.
+QUIET_DAY = 0.3
 VILLAGES_MAX = 120  # villages that log in a large demo (the demo town's all, then a sample)
 CORRECTED = 0.03
 WITHDRAWN = 0.01
@@ -232,6 +234,8 @@ def demo_measurelog_load(*, seed: str = SEED, days: int = DAYS) -> DemoMeasures:
             actor = _actor(village, accounts)
             if actor is None:
                 continue
+            if village.pk not in sealed_since and rng.random() < QUIET_DAY:
+                continue  # nothing done worth logging: that day's report is a zero report
             n = 0
             for kind, chance, (low, high), since, until in VILLAGE_PLAN:
                 if since <= index < until and rng.random() < chance:
