@@ -27,7 +27,7 @@ from epigrid.checkpoints.models import Checkpoint
 from epigrid.checkpoints.selectors import checkpoint_get_for_user
 from epigrid.core.clock import local_today
 from epigrid.core.models import User
-from epigrid.people.models import Person
+from epigrid.people.selectors import person_in_scope
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
@@ -253,7 +253,7 @@ def _volunteer_save(
         errors.append(FieldError("grids", _("服务网格须是您辖区内的网格。")))
     person = None
     if payload.person_id is not None:
-        person = Person.objects.filter(scope_for(user).rows_q(), pk=payload.person_id).first()
+        person = person_in_scope(user=user, person_id=payload.person_id)
         if person is None:
             errors.append(FieldError("person", _("未找到该登记人员。")))
     staff = None

@@ -15,6 +15,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.lib.idcard import parse_id
 from epigrid.people.models import Person
+from epigrid.people.selectors import people_in_scope
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_ancestors, region_get_for_user
@@ -156,11 +157,7 @@ def _linked_person(user: User, raw: str) -> tuple[Person | None, FieldError | No
     parsed = parse_id(raw)
     if not parsed.valid or parsed.normalized is None:
         return None, FieldError("id_number", parsed.error or _("身份证号无效。"))
-    person = (
-        Person.objects.filter(scope_for(user).rows_q(), id_number=parsed.normalized, merged_into__isnull=True)
-        .order_by("id")
-        .first()
-    )
+    person = people_in_scope(user=user).filter(id_number=parsed.normalized).order_by("id").first()
     if person is None:
         return None, FieldError("id_number", _("本辖区没有登记该身份证号的人员。"))
     return person, None
