@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("部门用户")
     CHECKPOINT = "checkpoint", _("卡口人员")
     POLICE = "police", _("派出所")
+    CLINIC = "clinic", _("发热门诊")
     ADMIN = "admin", _("系统管理员")
 
 
@@ -46,6 +47,9 @@ class Capabilities:
     # verifies them and records the outcome; it reads the clue's contact in full to call back and
     # needs nothing else: it writes no registry row (``can_write`` stays False).
     handle_clues: bool = False
+    # Pre-triage at a fever clinic or a township health centre's fever room (``epigrid.triage``): the
+    # visit, its disposition and the classification that follows from it are the clinic's to record.
+    record_triage: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -65,13 +69,14 @@ CAPABILITIES: dict[str, Capabilities] = {
     # HQ steers and counts; it does not phone residents, so identifiers stay masked for it.
     Role.DISTRICT_HQ: Capabilities(
         True, False, False, True, True,
-        grants=_FIELD_ROLES | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE},
-        upload_lists=True, merge_people=True, classify_cases=True, define_forms=True,
+        grants=_FIELD_ROLES
+        | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE, Role.CLINIC},
+        upload_lists=True, merge_people=True, classify_cases=True, define_forms=True, record_triage=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
     Role.TOWN_OFFICER: Capabilities(
         True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True,
-        classify_cases=True,
+        classify_cases=True, record_triage=True,
     ),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
@@ -81,6 +86,10 @@ CAPABILITIES: dict[str, Capabilities] = {
     # A police station reads and settles the clues of its area; identifiers of the registry stay masked.
     # Its accounts are set up by the system administrator (who grants every role).
     Role.POLICE: Capabilities(False, False, False, False, False, handle_clues=True),
+    # A fever clinic (or a township health centre's fever room) registers the people with fever it sees,
+    # from anywhere in the district: it reads identifiers in full to identify and call back patients,
+    # and writes the visit and what follows from it (``record_triage``), nothing else: no registry edits.
+    Role.CLINIC: Capabilities(False, True, True, False, False, record_triage=True),
     Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
 }  # fmt: skip
 

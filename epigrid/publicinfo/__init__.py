@@ -1,0 +1,1 @@
+"""Public information without login: aggregate figures, daily bulletin, guidance, hotlines, JSON feed."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PublicinfoConfig(AppConfig):
+    name = "epigrid.publicinfo"
+    label = "publicinfo"
