@@ -212,6 +212,9 @@ class Facility(TimeStamped):
     class Kind(models.TextChoices):
         DESIGNATED_HOSPITAL = "hospital", _("定点医院")
         FEVER_CLINIC = "fever_clinic", _("发热门诊")
+        # A township health centre's fever room (乡镇卫生院发热诊室): its pre-triage sends a fever that
+        # cannot be excluded to the community's count (社区发热待查), not the hospital's (epigrid.triage).
+        TOWNSHIP_FEVER_ROOM = "township_fever_room", _("乡镇卫生院发热诊室")
 
     district = models.ForeignKey(Region, verbose_name=_("区/县"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
