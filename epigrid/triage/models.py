@@ -102,4 +102,3 @@ class FeverVisit(models.Model):
     @property
     def epidemiological_history(self) -> bool:
         return self.from_outbreak_area or self.via_outbreak_area or self.case_contact or self.cluster
-
