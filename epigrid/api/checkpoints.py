@@ -19,19 +19,17 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.checkpoint_travellers import checkpoint_errors as _errors
+from epigrid.api.checkpoint_travellers import router as travellers_router
+from epigrid.api.common import Page, PageParams, actor, require
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
-from epigrid.checkpoints.handovers import handover_close
-from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
+from epigrid.checkpoints.models import Checkpoint, Disposition, Passage, PassagePerson
 from epigrid.checkpoints.selectors import (
     FIGURE_KEYS,
     checkpoint_days,
     checkpoint_get_for_user,
     checkpoints_for_user,
-    handover_get_for_user,
-    handovers_for_user,
     passage_count,
     passages_for_checkpoint,
 )
@@ -49,6 +47,8 @@ from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 
 router = Router(tags=["checkpoints"])
+# Handovers, the hubs' observation rooms and outside-district lists: their own module, same URLs root.
+router.add_router("", travellers_router)
 
 
 # --- checkpoints -----------------------------------------------------------------------------------
@@ -68,6 +68,7 @@ class CheckpointIn(Schema):
     closes_at: dt.time | None = None
     staff: str = Field("", max_length=200)
     active: bool = True
+    observation_places: int = Field(0, ge=0, le=50, description="a transport hub's observation room")
 
 
 class CheckpointOut(Schema):
@@ -88,6 +89,10 @@ class CheckpointOut(Schema):
     around_the_clock: bool
     staff: str
     active: bool
+    is_hub: bool = Field(
+        description="a transport-hub screening point (airport, station, port, motorway exit)"
+    )
+    observation_places: int
 
 
 class CheckpointFilter(Schema):
@@ -113,29 +118,9 @@ def _checkpoint(user: User, checkpoint: Checkpoint) -> dict[str, object]:
         "around_the_clock": checkpoint.around_the_clock,
         "staff": checkpoint.staff,
         "active": checkpoint.active,
+        "is_hub": checkpoint.is_hub,
+        "observation_places": checkpoint.observation_places,
     }
-
-
-# Service field names that are not the API's.
-_API_FIELD = {"region": "region_id", "destination_region": "destination_region_id"}
-
-
-def _errors(errors: list[FieldError], people_index: list[int] | None = None) -> ValidationError:
-    """Shape service errors like ninja's own 422: ``loc`` names the body field, or the person (by their
-    index in the ``people`` list sent) and their field."""
-    out = []
-    for error in errors:
-        parts = error.field.split(".")
-        if parts[0] == "people" and len(parts) == 3 and parts[1].isdigit():
-            seq = int(parts[1])  # the service counts the people typed (blank rows left out) from 1
-            index = people_index[seq - 1] if people_index and 0 < seq <= len(people_index) else seq - 1
-            loc: list[str | int] = ["body", "payload", "people", index, parts[2]]
-        elif error.field == "checkpoint":
-            loc = ["path", "checkpoint_id"]
-        else:
-            loc = ["body", "payload", _API_FIELD.get(error.field, error.field or "__all__")]
-        out.append({"loc": loc, "msg": str(error.message), "type": "value_error"})
-    return ValidationError(out)
 
 
 def _checkpoint_input(user: User, payload: CheckpointIn) -> CheckpointInput:
@@ -154,6 +139,7 @@ def _checkpoint_input(user: User, payload: CheckpointIn) -> CheckpointInput:
         closes_at=payload.closes_at,
         staff=payload.staff,
         active=payload.active,
+        observation_places=payload.observation_places,
     )
 
 
@@ -185,6 +171,7 @@ class FiguresOut(Schema):
     handed_over: int
     fever_clinic: int
     fever: int
+    observation: int = Field(description="travellers put in a transport hub's observation room")
 
 
 class CheckpointFiguresOut(Schema):
@@ -279,12 +266,17 @@ class PersonIn(Schema):
 
 
 class PassageIn(Schema):
-    vehicle_type: Passage.VehicleType
+    vehicle_type: Passage.VehicleType | None = Field(
+        None, description="required except at stations (on foot)"
+    )
+    service_no: str = Field("", max_length=20, description="车次/航班/班次, required at stations")
     plate: str = Field("", max_length=20)
     direction: Passage.Direction = Passage.Direction.IN
     origin: str = Field("", max_length=100)
     destination: str = Field("", max_length=100)
     destination_region_id: int | None = Field(None, description="a village or grid of this district")
+    destination_province: str = Field("", max_length=20, description="a destination outside the district")
+    destination_city: str = Field("", max_length=30)
     purpose: str = Field("", max_length=100)
     from_outbreak_area: bool = False
     via_outbreak_area: bool = False
@@ -324,9 +316,12 @@ class PassageOut(Schema):
     vehicle_type: str
     plate: str
     plate_warnings: list[str]
+    service_no: str
     origin: str
     destination: str
     destination_region_id: int | None
+    destination_province: str
+    destination_city: str
     purpose: str
     from_outbreak_area: bool
     via_outbreak_area: bool
@@ -374,9 +369,12 @@ def _passage(user: User, passage: Passage, people: list[dict[str, object]]) -> d
         "vehicle_type": passage.vehicle_type,
         "plate": passage.plate,
         "plate_warnings": [str(w) for w in passage.plate_warnings],
+        "service_no": passage.service_no,
         "origin": passage.origin,
         "destination": passage.destination,
         "destination_region_id": passage.destination_region_id,
+        "destination_province": passage.destination_province,
+        "destination_city": passage.destination_city,
         "purpose": passage.purpose,
         "from_outbreak_area": passage.from_outbreak_area,
         "via_outbreak_area": passage.via_outbreak_area,
@@ -405,7 +403,7 @@ def _passage_input(payload: PassageIn, destination: Region | None) -> PassageInp
     if checked_at is not None and timezone.is_naive(checked_at):
         checked_at = timezone.make_aware(checked_at)
     return PassageInput(
-        vehicle_type=str(payload.vehicle_type.value),
+        vehicle_type=str(payload.vehicle_type.value) if payload.vehicle_type is not None else "",
         disposition=str(payload.disposition.value),
         people=[
             PersonInput(
@@ -429,6 +427,9 @@ def _passage_input(payload: PassageIn, destination: Region | None) -> PassageInp
         notes=payload.notes,
         checked_at=checked_at,
         idempotency_key=payload.idempotency_key,
+        service_no=payload.service_no,
+        destination_province=payload.destination_province,
+        destination_city=payload.destination_city,
     )
 
 
@@ -491,108 +492,3 @@ def passage_list(
             for line in lines
         ],
     }
-
-
-# --- handovers -------------------------------------------------------------------------------------
-
-
-class HandoverOut(Schema):
-    id: int
-    status: str
-    status_label: str
-    person_id: int
-    name: str
-    id_number: str
-    phone: str
-    region_id: int
-    region_name: str
-    checkpoint_id: int
-    checkpoint_name: str
-    checked_at: dt.datetime
-    origin: str
-    plate: str
-    from_outbreak_area: bool
-    via_outbreak_area: bool
-    created_at: dt.datetime
-    received_at: dt.datetime | None
-    note: str
-
-
-class HandoverFilter(Schema):
-    status: Handover.Status | Literal[""] = Field(Handover.Status.OPEN, description="empty: all")
-
-
-class HandoverCloseIn(Schema):
-    status: Literal["received", "not_found"]
-    note: str = Field("", max_length=200)
-
-
-def _handover(user: User, handover: Handover) -> dict[str, object]:
-    row = handover.passage_person
-    passage = row.passage
-    id_number, phone = user.caps.identifiers(row.id_number, row.phone)
-    return {
-        "id": handover.pk,
-        "status": handover.status,
-        "status_label": str(handover.get_status_display()),
-        "person_id": handover.person_id,
-        "name": row.name or handover.person.name,
-        "id_number": id_number,
-        "phone": phone,
-        "region_id": handover.region_id,
-        "region_name": handover.region.name,
-        "checkpoint_id": passage.checkpoint_id,
-        "checkpoint_name": passage.checkpoint.name,
-        "checked_at": passage.checked_at,
-        "origin": passage.origin,
-        "plate": passage.plate,
-        "from_outbreak_area": passage.from_outbreak_area,
-        "via_outbreak_area": passage.via_outbreak_area,
-        "created_at": handover.created_at,
-        "received_at": handover.received_at,
-        "note": handover.note,
-    }
-
-
-@router.get(
-    "/handovers",
-    response=Page[HandoverOut],
-    summary="Travellers handed to the caller's villages and grids by checkpoints (audited)",
-)
-def handover_list(
-    request: HttpRequest, filters: Query[HandoverFilter], page: Query[PageParams]
-) -> dict[str, object]:
-    user = actor(request)
-    status = str(filters.status.value) if isinstance(filters.status, Handover.Status) else ""
-    rows = handovers_for_user(user=user, status=status)
-    count = rows.count()
-    items = list(rows[page.offset : page.offset + page.limit])
-    audit_listing(
-        user=user,
-        request=request,
-        object_type="handover",
-        ids=[h.pk for h in items],
-        filters=["status"] if status else [],
-    )
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_handover(user, h) for h in items],
-    }
-
-
-@router.post(
-    "/handovers/{int:handover_id}",
-    response=HandoverOut,
-    summary="Record what the village did: received or not found (a second call changes nothing)",
-)
-def handover_update(request: HttpRequest, handover_id: int, payload: HandoverCloseIn) -> dict[str, object]:
-    user = actor(request)
-    handover = handover_get_for_user(user=user, handover_id=handover_id)
-    require(user, "can_write")
-    try:
-        handover_close(actor=user, handover=handover, status=payload.status, note=payload.note)
-    except CheckpointInvalid as exc:
-        raise _errors(exc.errors) from None
-    return _handover(user, handover_get_for_user(user=user, handover_id=handover_id))

@@ -34,6 +34,10 @@ class CheckpointForm(forms.Form):
     closes_at = forms.TimeField(label=gettext_lazy("关闭时间"), required=False, widget=_TIME)
     staff = forms.CharField(label=gettext_lazy("值守人员"), max_length=200, required=False)
     active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
+    observation_places = forms.IntegerField(
+        label=gettext_lazy("留观室位置数"), required=False, min_value=0, initial=0,
+        help_text=gettext_lazy("机场、车站、码头、高速出口检测点的现场留观室；其他卡口填0"),
+    )  # fmt: skip
 
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,4 +85,7 @@ def passage_input(data: Any, *, destination: Region | None) -> PassageInput:
         notes=data.get("notes", "")[:220],
         idempotency_key=data.get("key", "")[:64],
         people=_people(data, row_count(data)),
+        service_no=data.get("service_no", "")[:30],
+        destination_province=data.get("destination_province", "")[:30] if destination is None else "",
+        destination_city=data.get("destination_city", "")[:40] if destination is None else "",
     )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
+from epigrid.checkpoints.hubs import TRANSPORT_OF_KIND
 from epigrid.checkpoints.models import Handover, Passage, PassagePerson
 from epigrid.checkpoints.selectors import handovers_q
 from epigrid.core.audit import audit_log
@@ -40,8 +41,9 @@ def handover_create(passage: Passage, row: PassagePerson, person: Person, target
         from_outbreak_area=passage.from_outbreak_area,
         via_outbreak_area=passage.via_outbreak_area,
         arrived_on=passage.day,
-        transport=TRANSPORT_OF_VEHICLE.get(passage.vehicle_type, TravelRecord.Transport.OTHER),
-        transport_no=passage.plate,
+        transport=TRANSPORT_OF_KIND.get(passage.checkpoint.kind)
+        or TRANSPORT_OF_VEHICLE.get(passage.vehicle_type, TravelRecord.Transport.OTHER),
+        transport_no=passage.service_no or passage.plate,
     )
     return Handover.objects.create(
         passage_person=row,

@@ -30,6 +30,13 @@ class Checkpoint(TimeStamped):
         MARKET_ENTRANCE = "market", _("农贸市场入口")
         ROAD_POINT = "road", _("道路监测点")
         COUNTY_JUNCTION = "junction", _("县级交汇点")
+        # Transport hubs (seed report: temperature screening at airports, railway and bus stations and
+        # ports): travellers arrive on foot from a train, flight, coach or ship, one by one.
+        AIRPORT = "airport", _("机场")
+        RAILWAY = "railway", _("火车站")
+        COACH = "coach", _("汽车客运站")
+        PORT = "port", _("港口码头")
+        MOTORWAY_EXIT = "motorway", _("高速公路出口")
 
     name = models.CharField(_("卡口名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
@@ -47,6 +54,7 @@ class Checkpoint(TimeStamped):
     closes_at = models.TimeField(_("关闭时间"), null=True, blank=True)
     staff = models.CharField(_("值守人员"), max_length=200, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    observation_places = models.PositiveSmallIntegerField(_("留观室位置数"), default=0)  # hubs only
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -71,12 +79,43 @@ class Checkpoint(TimeStamped):
     def located(self) -> bool:
         return self.longitude is not None and self.latitude is not None
 
+    @property
+    def is_hub(self) -> bool:
+        return is_hub_kind(self.kind)
+
+    @property
+    def has_observation_room(self) -> bool:
+        return self.is_hub and self.observation_places > 0
+
+    @property
+    def arrivals_on_foot(self) -> bool:
+        """Travellers come off a train, flight, coach or ship one by one (a motorway exit sees cars)."""
+        return self.kind in ARRIVALS_ON_FOOT
+
+
+HUB_KINDS = frozenset(
+    {
+        Checkpoint.Kind.AIRPORT,
+        Checkpoint.Kind.RAILWAY,
+        Checkpoint.Kind.COACH,
+        Checkpoint.Kind.PORT,
+        Checkpoint.Kind.MOTORWAY_EXIT,
+    }
+)
+ARRIVALS_ON_FOOT = HUB_KINDS - {Checkpoint.Kind.MOTORWAY_EXIT}
+
+
+def is_hub_kind(kind: str) -> bool:
+    """Whether a checkpoint kind is a transport-hub screening point (机场、车站、码头、高速出口)."""
+    return kind in HUB_KINDS
+
 
 class Disposition(models.TextChoices):
     LET_THROUGH = "through", _("放行")
     TURNED_BACK = "back", _("劝返")
     HANDED_OVER = "handover", _("登记后移交属地")
     FEVER_CLINIC = "clinic", _("送发热门诊")
+    OBSERVATION = "observe", _("留观")  # the on-site observation room of a transport hub
 
 
 class Passage(models.Model):
@@ -113,6 +152,10 @@ class Passage(models.Model):
         Region, verbose_name=_("目的地（本区）"), on_delete=models.PROTECT, related_name="+", null=True,
         blank=True,
     )  # fmt: skip
+    # A destination outside the district (transport hubs): the 外地人员移交清单 is grouped by it.
+    destination_province = models.CharField(_("目的地省份"), max_length=20, blank=True)
+    destination_city = models.CharField(_("目的地城市"), max_length=30, blank=True)
+    service_no = models.CharField(_("车次/航班/班次"), max_length=20, blank=True)
     purpose = models.CharField(_("事由"), max_length=100, blank=True)
     from_outbreak_area = models.BooleanField(_("来自重点地区"), default=False)
     via_outbreak_area = models.BooleanField(_("途经重点地区"), default=False)
@@ -150,6 +193,18 @@ class Passage(models.Model):
     @property
     def has_vehicle(self) -> bool:
         return self.vehicle_type != self.VehicleType.ON_FOOT
+
+    @property
+    def outside_district(self) -> bool:
+        """Heading for a place outside the district (a province was given, no village of ours)."""
+        return self.destination_region_id is None and bool(self.destination_province)
+
+    @property
+    def outside_destination(self) -> str:
+        parts = [self.destination_province, self.destination_city]
+        if self.destination and self.destination not in parts:
+            parts.append(self.destination)
+        return "".join(dict.fromkeys(p for p in parts if p))
 
 
 class PassagePerson(models.Model):
@@ -219,6 +274,51 @@ class Handover(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.person} → {self.region}"
+
+
+class HubObservation(models.Model):
+    """A traveller's stay in a transport hub's observation room (留观室): put there with fever at
+    registration, re-checked, and ended by an outcome. Open while ``outcome`` is empty: the room's
+    occupancy is derived from these rows, never kept as a counter."""
+
+    class Outcome(models.TextChoices):
+        RELEASED = "released", _("复测正常放行")
+        CLINIC = "clinic", _("送发热门诊")
+        OTHER = "other", _("其他")
+
+    passage_person = models.OneToOneField(PassagePerson, on_delete=models.CASCADE, related_name="observation")
+    checkpoint = models.ForeignKey(
+        Checkpoint, verbose_name=_("卡口"), on_delete=models.PROTECT, related_name="observations"
+    )
+    started_at = models.DateTimeField(_("进入留观室时间"))
+    # Re-checks as [{"at": ISO time, "temperature": "37.1", "fever": bool, "by": staff name}], oldest first.
+    rechecks = models.JSONField(_("复测体温"), default=list, blank=True)
+    outcome = models.CharField(_("留观结果"), max_length=10, choices=Outcome.choices, blank=True)
+    clinic_name = models.CharField(_("发热门诊名称"), max_length=100, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), on_delete=models.PROTECT, related_name="+",
+        null=True, blank=True,
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("留观记录")
+        indexes = [models.Index(fields=["checkpoint", "outcome"], name="hub_observation_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint} {self.passage_person}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def last_temperature(self) -> str:
+        if self.rechecks:
+            return str(self.rechecks[-1].get("temperature", ""))
+        temperature = self.passage_person.temperature
+        return "" if temperature is None else str(temperature)
 
 
 class RoadNetwork(TimeStamped):

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest
 
-from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
+from epigrid.checkpoints.models import (
+    Checkpoint,
+    Disposition,
+    Handover,
+    HubObservation,
+    Passage,
+    PassagePerson,
+)
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.lib.masking import mask_name
@@ -23,11 +30,14 @@ from epigrid.regions.scope import scope_for, subtree_q
 
 # The daily figures of a checkpoint or region (seed report 1: vehicles and people registered at the
 # village entrances, persuaded to leave; DOMAIN.md checkpoint log: 处置).
-FIGURE_KEYS = ("vehicles", "people", "turned_back", "handed_over", "fever_clinic", "fever")
+# ``observation``: travellers put in a transport hub's observation room (留观); those sent on from the
+# room to a fever clinic count in ``fever_clinic`` on the day they were registered.
+FIGURE_KEYS = ("vehicles", "people", "turned_back", "handed_over", "fever_clinic", "fever", "observation")
 _BY_DISPOSITION = {
     Disposition.TURNED_BACK: "turned_back",
     Disposition.HANDED_OVER: "handed_over",
     Disposition.FEVER_CLINIC: "fever_clinic",
+    Disposition.OBSERVATION: "observation",
 }
 
 
@@ -57,7 +67,8 @@ def passage_figures(
 ) -> dict[int, dict[str, int]]:
     """Count the passages checked in (start, end] per value of ``column`` (a chain column of the
     checkpoint's region — ``town_id`` … — or ``checkpoint_id``): vehicles, people, and the people
-    turned back, handed over, sent to a fever clinic, with fever. Two grouped queries."""
+    turned back, handed over, sent to a fever clinic (directly, or from a hub's observation room), put in
+    an observation room, with fever. Two grouped queries."""
     out: dict[int, dict[str, int]] = {pk: _empty() for pk in ids}
     if not ids:
         return out
@@ -83,11 +94,15 @@ def passage_figures(
         passage__checked_at__lte=end,
         disposition__in=list(_BY_DISPOSITION),
     )
-    for unit, disposition, n in (
-        persons.values_list(f"passage__{column}", "disposition").annotate(n=Count("id")).order_by()
+    to_clinic = Count("id", filter=Q(observation__outcome=HubObservation.Outcome.CLINIC))
+    for unit, disposition, n, from_room in (
+        persons.values_list(f"passage__{column}", "disposition")
+        .annotate(n=Count("id"), from_room=to_clinic)
+        .order_by()
     ):
         if unit in out:
             out[unit][_BY_DISPOSITION[Disposition(disposition)]] += n
+            out[unit]["fever_clinic"] += from_room
     return out
 
 
@@ -255,3 +270,80 @@ def handover_get_for_user(*, user: User, handover_id: int) -> Handover:
 
 def open_handover_count(user: User) -> int:
     return Handover.objects.filter(handovers_q(user), status=Handover.Status.OPEN).count()
+
+
+# --- transport hubs: the observation room ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomStay:
+    stay: HubObservation
+    id_number: str  # as the role may see it
+    phone: str
+    overdue: bool  # in the room longer than ``observation.LONG_STAY`` (derived now, no timer)
+
+
+@dataclass(frozen=True)
+class Room:
+    places: int
+    present: list[RoomStay]  # in the room now, longest first
+    ended: list[RoomStay]  # stays ended on ``day``, latest first
+
+    @property
+    def free(self) -> int:
+        return max(self.places - len(self.present), 0)
+
+    @property
+    def full(self) -> bool:
+        return len(self.present) >= self.places
+
+
+def observation_room(
+    *, user: User, checkpoint: Checkpoint, day: dt.date, request: HttpRequest | None = None
+) -> Room:
+    """Who is in the hub's observation room now and who left it on ``day``; masked, audited."""
+    from epigrid.checkpoints.observation import LONG_STAY
+    from epigrid.core.clock import now
+
+    start, end = day_bounds(day)
+    stays = list(
+        HubObservation.objects.filter(checkpoint=checkpoint)
+        .filter(Q(outcome="") | Q(ended_at__gt=start, ended_at__lte=end))
+        .select_related("passage_person__passage", "ended_by")
+        .order_by("started_at", "id")
+    )
+    current = now()
+    caps = user.caps
+    present: list[RoomStay] = []
+    ended: list[RoomStay] = []
+    for stay in stays:
+        row = stay.passage_person
+        shown = RoomStay(
+            stay, *caps.identifiers(row.id_number, row.phone), current - stay.started_at > LONG_STAY
+        )
+        (present if stay.is_open else ended).append(shown)
+    ended.sort(key=lambda s: s.stay.ended_at or current, reverse=True)
+    if stays:
+        audit_log(
+            actor=user,
+            action=AuditEvent.Action.READ,
+            object_type="observation_room",
+            object_id=checkpoint.pk,
+            region_path=checkpoint.region.path,
+            detail={"day": day.isoformat(), "stays": [s.pk for s in stays]},
+            request=request,
+        )
+    return Room(checkpoint.observation_places, present, ended)
+
+
+def stay_get_for_user(*, user: User, checkpoint_id: int, stay_id: int) -> HubObservation:
+    """A stay in the observation room of a checkpoint in the user's scope; 404 otherwise."""
+    checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
+    found = (
+        HubObservation.objects.filter(checkpoint=checkpoint, pk=stay_id)
+        .select_related("checkpoint__region", "passage_person__passage")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -14,7 +14,9 @@ the passage only and do not enter the registry (collect only what prevention nee
 
 Dispositions: a person with fever (the observation policy's threshold) is sent to a fever clinic, not
 let through or turned back; a traveller from or through the outbreak area let through towards a village
-of the district is handed over to it instead — both said back to the user as notes.
+of the district is handed over to it instead — both said back to the user as notes. A transport hub
+(``hubs``) adds its own: fever goes to its observation room (留观) while a place is free, a traveller
+heading outside the district goes on the outside-district handover list.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.handovers import handover_create
+from epigrid.checkpoints.hubs import hub_errors, hub_settle, places_errors, stays_open_for
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
@@ -70,6 +73,7 @@ class CheckpointInput:
     closes_at: dt.time | None = None
     staff: str = ""
     active: bool = True
+    observation_places: int = 0  # the observation room of a transport hub (0: none)
 
 
 def _manage(actor: User, region: Region) -> None:
@@ -123,6 +127,7 @@ def _validate_checkpoint(data: CheckpointInput) -> tuple[list[FieldError], str]:
             errors.append(FieldError(attr, _("不能超过100字。")))
     if len(data.staff) > 200:
         errors.append(FieldError("staff", _("不能超过200字。")))
+    errors.extend(places_errors(data.kind, data.observation_places))
     return errors, name
 
 
@@ -155,6 +160,7 @@ def checkpoint_save(
     row.closes_at = data.closes_at
     row.staff = data.staff.strip()
     row.active = data.active
+    row.observation_places = data.observation_places
     created = row.pk is None
     row.save()
     audit_log(
@@ -199,6 +205,9 @@ class PassageInput:
     notes: str = ""
     checked_at: dt.datetime | None = None
     idempotency_key: str = ""
+    service_no: str = ""  # 车次/航班/班次, at a transport hub
+    destination_province: str = ""  # a destination outside the district (transport hubs)
+    destination_city: str = ""
 
 
 @dataclass
@@ -305,7 +314,9 @@ def _validate_passage(
     actor: User, checkpoint: Checkpoint, data: PassageInput
 ) -> tuple[list[FieldError], list[_Person]]:
     errors: list[FieldError] = []
-    if data.vehicle_type not in Passage.VehicleType.values:
+    if data.vehicle_type not in Passage.VehicleType.values and not (
+        checkpoint.arrivals_on_foot and not data.vehicle_type
+    ):
         errors.append(FieldError("vehicle_type", _("请选择车辆类型（步行也请选择）。")))
     if data.direction not in Passage.Direction.values:
         errors.append(FieldError("direction", _("请选择方向。")))
@@ -356,7 +367,15 @@ def _validate_passage(
         if checked is not None:
             people.append(checked)
     if data.disposition == Disposition.HANDED_OVER and target is None:
-        errors.append(FieldError("destination_region", _("移交属地时请选择本区的目的村/社区。")))
+        if not checkpoint.is_hub:
+            errors.append(FieldError("destination_region", _("移交属地时请选择本区的目的村/社区。")))
+        elif not data.destination_province.strip():
+            errors.append(
+                FieldError(
+                    "destination_region", _("移交属地时请选择本区的目的村/社区，或填写外地目的地省份。")
+                )
+            )
+    errors.extend(hub_errors(checkpoint, data, typed_people[:MAX_PEOPLE]))
     seen: set[str] = set()
     for person in people:
         if person.id_number and person.id_number in seen:
@@ -370,11 +389,36 @@ def _validate_passage(
     return errors, people
 
 
-def _settle_dispositions(data: PassageInput, people: list[_Person], notes: list[str]) -> None:
-    """Fever → fever clinic; outbreak-area traveller let through into the district → handed over."""
+def _settle_dispositions(
+    checkpoint: Checkpoint, data: PassageInput, people: list[_Person], notes: list[str]
+) -> None:
+    """Fever → fever clinic (at a hub: its observation room while a place is free); outbreak-area
+    traveller let through into the district → handed over (at a hub, also to a place outside it)."""
     outbreak = data.from_outbreak_area or data.via_outbreak_area
+    free = 0
+    if checkpoint.has_observation_room:
+        from epigrid.checkpoints.hubs import open_stays
+
+        free = checkpoint.observation_places - open_stays(checkpoint)
+        free -= sum(1 for p in people if p.disposition == Disposition.OBSERVATION)
     for person in people:
         label = person.name or _person_label(person.seq)
+        settled = hub_settle(
+            checkpoint, data, label=label, fever=person.fever, temperature=person.temperature,
+            typed=person.disposition,
+        )  # fmt: skip
+        if settled is not None and settled.disposition == Disposition.OBSERVATION and free <= 0:
+            person.disposition = Disposition.FEVER_CLINIC
+            notes.append(
+                _("%(who)s 体温%(t)s℃，留观室已满，已改为送发热门诊。")
+                % {"who": label, "t": person.temperature}
+            )
+            continue
+        if settled is not None:
+            free -= settled.disposition == Disposition.OBSERVATION
+            person.disposition = settled.disposition
+            notes.append(settled.note)
+            continue
         if person.fever and person.disposition in (
             Disposition.LET_THROUGH,
             Disposition.TURNED_BACK,
@@ -431,7 +475,10 @@ def _write(
     actor: User, checkpoint: Checkpoint, data: PassageInput, people: list[_Person], key: str
 ) -> PassageResult:
     notes: list[str] = []
-    _settle_dispositions(data, people, notes)
+    if checkpoint.has_observation_room:
+        # Free places are counted under a lock on the checkpoint: one registration at a time takes them.
+        Checkpoint.objects.select_for_update().filter(pk=checkpoint.pk).first()
+    _settle_dispositions(checkpoint, data, people, notes)
     plate = check_plate(data.plate) if data.plate.strip() else None
     moment = data.checked_at or now()
     day = timezone.localdate(moment)
@@ -450,7 +497,10 @@ def _write(
         direction=data.direction,
         plate=plate.normalized if plate else "",
         plate_warnings=list(plate.warnings) if plate else [],
-        vehicle_type=data.vehicle_type,
+        vehicle_type=data.vehicle_type or Passage.VehicleType.ON_FOOT,
+        service_no=data.service_no.strip().upper().replace(" ", ""),
+        destination_province=data.destination_province.strip() if data.destination_region is None else "",
+        destination_city=data.destination_city.strip() if data.destination_region is None else "",
         origin=data.origin.strip(),
         destination=data.destination.strip()
         or (data.destination_region.name if data.destination_region else ""),
@@ -502,6 +552,7 @@ def _write(
         )
     PassagePerson.objects.bulk_create(rows)
     saved = list(PassagePerson.objects.filter(passage=passage).select_related("person").order_by("seq"))
+    stays = stays_open_for(checkpoint, saved, started_at=moment)
     for row in saved:
         target = data.destination_region
         if row.disposition == Disposition.HANDED_OVER and row.person is not None and target is not None:
@@ -517,6 +568,7 @@ def _write(
             "persons": [r.person_id for r in saved if r.person_id],
             "created": created_people,
             "handovers": len(handovers),
+            "observation": len(stays),
         },
     )
     warnings = [str(w) for w in plate.warnings] if plate else []

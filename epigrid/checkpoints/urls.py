@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from epigrid.checkpoints import views
+from epigrid.checkpoints import hub_views, views
 
 app_name = "checkpoints"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("<int:checkpoint_id>/edit/", views.checkpoint_edit, name="edit"),
     path("<int:checkpoint_id>/register/", views.passage_new, name="register"),
     path("<int:checkpoint_id>/lookup/", views.person_lookup, name="lookup"),
+    path("<int:checkpoint_id>/observation-room/", hub_views.room, name="room"),
+    path("<int:checkpoint_id>/outside-handovers/", hub_views.outside, name="outside"),
+    path("<int:checkpoint_id>/outside-handovers/print/", hub_views.outside_print, name="outside_print"),
+    path("<int:checkpoint_id>/outside-handovers.xlsx", hub_views.outside_download, name="outside_xlsx"),
     path("handovers/", views.handover_list, name="handovers"),
     path("handovers/<int:handover_id>/", views.handover_update, name="handover"),
     path("roads/", views.road_coverage, name="roads"),

@@ -60,6 +60,7 @@ def _figure_labels() -> list[tuple[str, str]]:
         "handed_over": _("移交属地"),
         "fever_clinic": _("送发热门诊"),
         "fever": _("发热"),
+        "observation": _("留观"),
     }
     return [(key, labels[key]) for key in FIGURE_KEYS]
 
@@ -121,6 +122,7 @@ def _input(form: CheckpointForm) -> CheckpointInput:
         closes_at=data["closes_at"],
         staff=data["staff"],
         active=data["active"],
+        observation_places=data["observation_places"] or 0,
     )
 
 
@@ -144,7 +146,7 @@ def _edit(request: ScopedRequest, checkpoint: Checkpoint | None) -> HttpResponse
             f: getattr(checkpoint, f)
             for f in (
                 "name", "kind", "road_name", "longitude", "latitude", "unit", "person_in_charge", "phone",
-                "opens_at", "closes_at", "staff", "active",
+                "opens_at", "closes_at", "staff", "active", "observation_places",
             )
         }  # fmt: skip
         initial["region"] = checkpoint.region_id
@@ -234,7 +236,8 @@ def passage_new(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
         raise PermissionDenied
     data = request.POST if request.method == "POST" else None
     errors: dict[str, list[str]] = {}
-    rows = row_count(data) if data is not None else START_ROWS
+    # At a station one traveller (or a small group) at a time: the screener's phone shows one row.
+    rows = row_count(data) if data is not None else (1 if checkpoint.arrivals_on_foot else START_ROWS)
     if data is not None and "more" in data:
         rows = min(rows + 1, 12)
     elif data is not None:
@@ -248,7 +251,7 @@ def passage_new(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
         else:
             passage = result.passage
             summary = _("已登记：%(plate)s，%(n)s人。") % {
-                "plate": passage.plate or passage.get_vehicle_type_display(),
+                "plate": passage.plate or passage.service_no or passage.get_vehicle_type_display(),
                 "n": passage.people_count,
             }
             if not result.created:
@@ -270,7 +273,13 @@ def passage_new(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
         "row_total": rows,
         "key": (data.get("key", "") if data is not None else "") or secrets.token_urlsafe(16),
         "vehicle_types": Passage.VehicleType.choices,
-        "dispositions": Disposition.choices,
+        "dispositions": [
+            (code, label)
+            for code, label in Disposition.choices
+            if code != Disposition.OBSERVATION or checkpoint.has_observation_room
+        ],
+        "hub": checkpoint.is_hub,
+        "on_foot": checkpoint.arrivals_on_foot,
         "destinations": _destinations(checkpoint),
         "today": checkpoint_series(checkpoint=checkpoint, days=[timezone.localdate()])[0][1],
     }

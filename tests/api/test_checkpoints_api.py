@@ -334,6 +334,7 @@ def test_figures_per_checkpoint_and_total(world, gate):
         "handed_over": 0,
         "fever_clinic": 0,
         "fever": 0,
+        "observation": 0,
     }
     assert by_id[market.pk]["vehicles"] == 0 and by_id[market.pk]["fever_clinic"] == 1
     assert body["total"]["people"] == 4 and body["total"]["fever"] == 1

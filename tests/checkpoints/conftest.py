@@ -1,4 +1,5 @@
-"""A checkpoint at the entrance of 甲村 (甲镇), run by the town's checkpoint staff."""
+"""A checkpoint at the entrance of 甲村 (甲镇), run by the town's checkpoint staff; 甲镇's railway station
+screening point with a two-place observation room (``tests.checkpoints.world``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import pytest
 
 from epigrid.checkpoints.models import Checkpoint
 from epigrid.checkpoints.services import CheckpointInput, checkpoint_save
+from tests.checkpoints import world as _checkpoints_world  # noqa: F401 - World.hub_station_a, hub_stay_a
 
 
 @pytest.fixture
@@ -17,3 +19,8 @@ def gate(world) -> Checkpoint:
             road_name="X101县道", unit="甲村村委会", person_in_charge="周主任", phone="13912345678",
         ),
     )  # fmt: skip
+
+
+@pytest.fixture
+def station(world) -> Checkpoint:
+    return world.hub_station_a

@@ -218,6 +218,7 @@ def test_daily_figures_per_checkpoint_and_region(world, gate):
         "handed_over": 1,
         "fever_clinic": 1,
         "fever": 1,
+        "observation": 0,
     }
     assert rows[0].figures == total
     start, end = day_bounds(timezone.localdate())
