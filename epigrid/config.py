@@ -59,6 +59,14 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "60",
         "minutes after the cut-off a unit's daily report is still on time; later ones are marked late",
     ),
+    "EPIGRID_PUBLIC_MIN_COUNT": (
+        "5",
+        "on public pages, counts of a town from 1 to this minus 1 are shown as <N (2-100)",
+    ),
+    "EPIGRID_PUBLIC_CACHE_SECONDS": (
+        "60",
+        "seconds a public page is cached by the web process and by browsers (0-3600; 0: not cached)",
+    ),
     "EPIGRID_SELFREPORT_FAST_PATH": (
         "1",
         "0 sends self-report submissions (POST /r/<token>/) through Django's full request stack too",
@@ -95,6 +103,8 @@ class Config:
     report_cutoff: str
     report_grace_minutes: int
     selfreport_fast_path: bool = True
+    public_min_count: int = 5
+    public_cache_seconds: int = 60
 
 
 def _env(name: str, environ: dict[str, str]) -> str:
@@ -270,4 +280,6 @@ def load(environ: dict[str, str] | None = None) -> Config:
         report_cutoff=_cutoff("EPIGRID_REPORT_CUTOFF", env, "18:00"),
         report_grace_minutes=_int("EPIGRID_REPORT_GRACE_MINUTES", env, 60, 0, 24 * 60),
         selfreport_fast_path=_bool("EPIGRID_SELFREPORT_FAST_PATH", env, default=True),
+        public_min_count=_int("EPIGRID_PUBLIC_MIN_COUNT", env, 5, 2, 100),
+        public_cache_seconds=_int("EPIGRID_PUBLIC_CACHE_SECONDS", env, 60, 0, 3600),
     )

@@ -19,6 +19,13 @@ if settings.CONFIG.selfreport_fast_path:
     # Self-report submissions' usual case without the full stack (EPIGRID_SELFREPORT_FAST_PATH=0: off).
     application = SelfReportFastPath(django_application)
 
+if settings.CONFIG.public_cache_seconds:
+    from epigrid.publicinfo.cache_wsgi import PublicPageCache
+
+    # Public pages replayed from memory for EPIGRID_PUBLIC_CACHE_SECONDS (60): a crowd opening the
+    # district's page after a bulletin costs a dictionary lookup per request, not a Django request.
+    application = PublicPageCache(application)
+
 # Load every view now rather than on the first request (the URL conf imports them, and with them
 # pypinyin's dictionaries: some 200,000 lists), then move everything loaded out of the collector's
 # sight: it lives as long as the process, and a page that builds tens of thousands of objects (the

@@ -50,6 +50,9 @@ class Capabilities:
     # Pre-triage at a fever clinic or a township health centre's fever room (``epigrid.triage``): the
     # visit, its disposition and the classification that follows from it are the clinic's to record.
     record_triage: bool = False
+    # Public information (``epigrid.publicinfo``): the daily bulletin, guidance texts and hotlines of a
+    # district or town are published by its command HQ or its town/street office.
+    publish_info: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -72,11 +75,12 @@ CAPABILITIES: dict[str, Capabilities] = {
         grants=_FIELD_ROLES
         | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE, Role.CLINIC},
         upload_lists=True, merge_people=True, classify_cases=True, define_forms=True, record_triage=True,
+        publish_info=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
     Role.TOWN_OFFICER: Capabilities(
         True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True,
-        classify_cases=True, record_triage=True,
+        classify_cases=True, record_triage=True, publish_info=True,
     ),
     Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
     # Grid workers call households every day but never need the ID number in a list.
