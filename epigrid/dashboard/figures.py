@@ -7,7 +7,8 @@ Everything is a count read from the other apps' selectors, nobody is named:
 - alerts: abnormal current checks nobody has acknowledged, and those past their policy's escalation
   minutes (the same facts ``monitoring.alerts`` lists, counted for a region instead of for a user);
 - report completeness: how many of the units reporting to the region have reported today;
-- per unit below the region, the measures the battle map colours by.
+- per unit below the region, the measures the battle map colours by;
+- the risk level (低/中/高风险) of the towns concerned, with the counts behind it (``dashboard.risk``).
 
 Computing all of it for a district of a million people takes seconds (the screening figures count
 distinct people over every visit), so the dashboard serves it from a snapshot (``snapshots``) that is
@@ -29,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from epigrid.dashboard.reproduction import curve_json, rt_json
+from epigrid.dashboard.risk import risk_json
 from epigrid.monitoring.alerts import ALERT_DAYS
 from epigrid.monitoring.models import CURRENT_ABNORMAL, AlertAck, Episode, HealthCheck, Policy
 from epigrid.regions.models import Level, Region
@@ -92,6 +94,7 @@ MEASURES: dict[str, tuple[StrOrPromise, str]] = {
     "cases": (_("确诊和疑似"), "number"),
     "missed": (_("未测温人次"), "number"),
     "reports": (_("日报告"), "category"),
+    "risk": (_("风险等级"), "category"),
 }
 REPORT_STATES = ("reported", "zero", "missing", "none")
 
@@ -106,6 +109,8 @@ class UnitFigures:
     missed: int = 0
     # reported / zero (a zero report) / missing (not yet today) / none (the unit does not report)
     report: str = "none"
+    # low / medium / high for a town or street ("" for units below a town: they have no level of their own)
+    risk: str = ""
 
 
 @dataclass
@@ -124,6 +129,8 @@ class Figures:
     # town, Rt with the default serial interval: ``dashboard.reproduction`` (plain JSON).
     curve: dict[str, Any] = field(default_factory=dict)
     rt: dict[str, Any] | None = None
+    # The towns' risk levels and the counts and thresholds behind them: ``dashboard.risk.risk_json``.
+    risk: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
@@ -245,6 +252,8 @@ def figures_compute(
             (sum(n for n, _e in before_grid.values()), sum(e for _n, e in before_grid.values())),
             sum(1 for s in before_states.values() if s == "missing"),
         )
+    risk = risk_json(region, today)
+    unit_risk = {t["region_id"]: t["level"] for t in risk.get("towns", [])}
     units: list[UnitFigures] = []
     if children:
         table = indicator_table(children, moment, UNIT_KEYS)
@@ -270,11 +279,13 @@ def figures_compute(
                     cases=row.get("confirmed", 0) + row.get("suspected", 0),
                     missed=row.get("checks_missed_today", 0),
                     report=states.get(child.pk, "none"),
+                    risk=unit_risk.get(child.pk, ""),
                 )
             )
     return Figures(
         curve=curve_json(region, today),
         rt=rt_json(region, today),
+        risk=risk,
         region_id=region.pk,
         day=today.isoformat(),
         computed_at=moment.isoformat(),

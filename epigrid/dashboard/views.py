@@ -25,6 +25,7 @@ from epigrid.dashboard.reproduction import (
     rt_params_from,
     rt_summaries,
 )
+from epigrid.dashboard.risk import risk_headline, risk_rows
 from epigrid.dashboard.snapshots import snapshot_get
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_ancestors, region_get_for_user, region_roots_for_user
@@ -62,6 +63,9 @@ def _context(region: Region) -> tuple[Figures, dict[str, object]]:
         "computed_at": computed_at(figures),
         "yesterday_cutoff": yesterday_cutoff(figures),
         "refreshing": refreshing,
+        # The towns' levels (a district's all, below it the own town's) and the region's own level.
+        "risk_rows": risk_rows(figures.risk) if region.level == Level.DISTRICT else [],
+        "risk": risk_headline(figures.risk, region),
     }
 
 

@@ -29,10 +29,12 @@ LABELS: dict[str, StrOrPromise] = {
 class Thresholds(Protocol):
     """What the rule reads of a policy version (``models.RiskPolicy`` has these fields)."""
 
-    window_days: int
-    medium_max_cumulative: int
-    high_requires_cluster: bool
-    cluster_min_cases: int
+    @property
+    def window_days(self) -> int: ...
+    @property
+    def medium_max_cumulative(self) -> int: ...
+    @property
+    def high_requires_cluster(self) -> bool: ...
 
 
 def level_of(*, new: int, cumulative: int, clusters: int, policy: Thresholds) -> str:

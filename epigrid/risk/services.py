@@ -77,7 +77,7 @@ def _between(value: int | None, field: str, label: str, low: int, high: int) -> 
     return []
 
 
-def _validate(district: Region, data: PolicyInput, today: dt.date) -> list[FieldError]:
+def policy_errors(*, district: Region, data: PolicyInput, today: dt.date) -> list[FieldError]:
     errors: list[FieldError] = []
     name = data.name.strip()
     if not name:
@@ -119,13 +119,13 @@ def risk_policy_add(*, actor: User, district: Region, data: PolicyInput) -> Poli
         earlier = RiskPolicy.objects.filter(created_by=actor, idempotency_key=data.idempotency_key).first()
         if earlier is not None:
             return PolicyResult(earlier, created=False)
-    errors = _validate(district, data, local_today())
+    errors = policy_errors(district=district, data=data, today=local_today())
     if errors:
         raise PolicyInvalid(errors)
     effective, window = data.effective_from, data.window_days
     limit, cluster = data.medium_max_cumulative, data.cluster_min_cases
     if effective is None or window is None or limit is None or cluster is None:  # pragma: no cover
-        raise PolicyInvalid(errors)  # unreachable: _validate names each missing field
+        raise PolicyInvalid(errors)  # unreachable: policy_errors names each missing field
     try:
         with transaction.atomic():
             top = policies_for_district(district_id=district.pk).aggregate(top=Max("version"))["top"] or 0

@@ -1,9 +1,15 @@
-"""URL patterns of the risk pages (namespace "risk")."""
+"""URL patterns of the risk pages under /risk/ (namespace "risk")."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from epigrid.risk import views
 
 app_name = "risk"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.risk_home, name="home"),
+    path("<int:region_id>/", views.risk_region, name="region"),
+    path("<int:region_id>/policies/", views.risk_policies, name="policies"),
+]
