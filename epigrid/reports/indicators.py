@@ -34,6 +34,7 @@ from epigrid.monitoring.policy import slot_deadline, slots
 from epigrid.people.models import Person, Screening, ScreeningEntry
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.resources.selectors import supply_warnings
+from epigrid.triage.models import FeverVisit
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ INDICATORS: dict[str, Indicator] = dict(
         _i("asymptomatic", _("无症状感染者"), "例", "cases"),
         _i("fever_hospital", _("医院发热待查"), "人", "cases"),
         _i("fever_community", _("社区发热待查"), "人", "cases"),
+        _i("fever_clinic_visits", _("发热门诊就诊人次"), "人次", "cases"),
         _i("close_contacts", _("密切接触者"), "人", "cases"),
         _i("home_observation", _("居家医学观察"), "人", "observation"),
         _i("centralized_observation", _("集中医学观察"), "人", "observation"),
@@ -409,6 +411,15 @@ def _clues(f: _Figures, level: int) -> None:
             f.add(unit, "clues_verified", n)
 
 
+def _fever_visits(f: _Figures, level: int) -> None:
+    """Fever-clinic and fever-room visits (预检分诊) of the units' residents seen during the report period,
+    wherever they were seen: one grouped query on the visit's copy of the patient's chain."""
+    start, end = _window(f.cutoff)
+    visits = FeverVisit.objects.filter(f.where(), visited_at__gt=start, visited_at__lte=end)
+    for unit, n in visits.values_list(f.column).annotate(n=Count("id")).order_by():
+        f.add(unit, "fever_clinic_visits", n)
+
+
 _CASE_KEYS = frozenset(_CLASSIFIED)
 _EPISODE_KEYS = frozenset({*_EPISODE_KIND, "observation_total", "released_today", "new_observation_today"})
 _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
@@ -421,6 +432,7 @@ _STEPS: list[tuple[frozenset[str], Callable[[_Figures, int], None]]] = [
     (frozenset(_CHECKPOINT_KEYS), _checkpoints),
     (frozenset({"supplies_short", "supplies_out"}), _supplies),
     (frozenset(_CLUE_KEYS), _clues),
+    (frozenset({"fever_clinic_visits"}), _fever_visits),
 ]
 
 

@@ -140,24 +140,18 @@ def status_label(visit: FeverVisit) -> str:
 
 
 def visit_lines(
-    *,
-    user: User,
-    visits: list[FeverVisit],
-    request: HttpRequest | None = None,
-    what: str = "fever_visit_list",
+    *, user: User, visits: list[FeverVisit], request: HttpRequest | None = None, log: bool = True
 ) -> list[VisitLine]:
-    """Present visits for the user (masked) and log that they were shown; one query for observation."""
+    """Present visits for the user (masked) and log that they were shown; one query for observation.
+
+    ``log=False`` when the caller audits the same ids otherwise (the API's listing, a visit just written).
+    """
     waiting = [v.person_id for v in visits if v.disposition == Disposition.HOME_OBSERVATION]
-    watched = set(
-        Episode.objects.filter(person_id__in=waiting, status=Episode.Status.OPEN).values_list(
-            "person_id", flat=True
-        )
-        if waiting
-        else []
-    )
-    if visits:
+    open_episodes = Episode.objects.filter(person_id__in=waiting, status=Episode.Status.OPEN)
+    watched = set(open_episodes.values_list("person_id", flat=True)) if waiting else set()
+    if visits and log:
         audit_log(
-            actor=user, action=AuditEvent.Action.READ, object_type=what,
+            actor=user, action=AuditEvent.Action.READ, object_type="fever_visit_list",
             detail={"visits": [v.pk for v in visits], "persons": sorted({v.person_id for v in visits})},
             request=request,
         )  # fmt: skip

@@ -114,6 +114,7 @@ EXPECTED_DISTRICT = {
     "asymptomatic": 1,
     "fever_hospital": 1,
     "fever_community": 1,
+    "fever_clinic_visits": 0,  # no visit in this scene (tests/triage/test_indicator.py covers the figure)
     "close_contacts": 1,
     "home_observation": 1,
     "centralized_observation": 1,
@@ -149,7 +150,7 @@ EXPECTED_DISTRICT = {
 
 def test_every_indicator_of_the_district_as_of_the_cutoff(scene, django_assert_max_num_queries):
     cutoff = report_cutoff(DAY)
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(22):  # + the fever visits (triage)
         values = indicator_values(scene.district, cutoff)
     assert list(values) == list(INDICATORS)
     assert values == EXPECTED_DISTRICT
@@ -171,7 +172,7 @@ def test_the_table_of_children_equals_one_call_per_child_in_the_same_queries(
 ):
     cutoff = report_cutoff(DAY)
     children = [scene.town, scene.street]
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(20):  # + the fever visits (triage)
         table = indicator_table(children, cutoff, None)
     assert table == {c.pk: indicator_values(c, cutoff) for c in children}
     with django_assert_max_num_queries(3):
