@@ -47,6 +47,8 @@ def demo_accounts_ensure() -> list[DemoAccount]:
         ("dept", Role.DEPARTMENT, "区卫健局", district),
         ("checkpoint", Role.CHECKPOINT, "卡口值守", town),
         ("police", Role.POLICE, f"{town.name}派出所", town),
+        # A fever clinic registers patients from anywhere in the district (epigrid.triage).
+        ("clinic", Role.CLINIC, f"{district.name}人民医院发热门诊", district),
         ("admin", Role.ADMIN, "系统管理员", district),
     ]
     accounts: list[DemoAccount] = []
