@@ -120,7 +120,7 @@ def risk_policies(request: ScopedRequest, region_id: int) -> HttpResponse:
                 )
                 return redirect("risk:policies", region.pk)
         for error in found:
-            errors.setdefault(error.field or "__all__", []).append(error.message)
+            errors.setdefault(error.field or "all", []).append(error.message)
     policies = list(policies_for_district(district_id=district.pk).select_related("district"))
     current = policy_for(policies, today)
     context = {
