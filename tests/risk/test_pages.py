@@ -91,8 +91,10 @@ def test_the_versions_page_lists_them_and_only_the_hq_has_the_form(world):
 def test_the_hq_adds_a_version_once_per_form(world):
     url = reverse("risk:policies", args=[world.district.pk])
     form = {
-        "key": "form-1", "name": "从严版", "effective_from": (local_today() + dt.timedelta(days=1)).isoformat(),
-        "window_days": "14", "medium_max_cumulative": "20", "cluster_min_cases": "2", "high_requires_cluster": "on",
+        "key": "form-1", "name": "从严版",
+        "effective_from": (local_today() + dt.timedelta(days=1)).isoformat(),
+        "window_days": "14", "medium_max_cumulative": "20", "cluster_min_cases": "2",
+        "high_requires_cluster": "on",
     }  # fmt: skip
     client = client_for(world.hq)
     assert client.post(url, form).status_code == 302
