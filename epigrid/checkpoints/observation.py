@@ -34,7 +34,8 @@ from epigrid.regions.scope import scope_for
 REPEAT_SECONDS = 60  # the same re-check twice within a minute is one tap sent twice
 CLINIC_MAX = 100
 NOTE_MAX = 200
-LONG_STAY = dt.timedelta(hours=4)  # a stay longer than this is shown as overdue (derived on read)
+LONG_STAY = dt.timedelta(hours=4)
+LATE_HOURS = 72  # a stay longer than this is shown as overdue (derived on read)
 
 
 @dataclass
@@ -125,8 +126,12 @@ def observation_record(
     temperature: str = "",
     clinic_name: str = "",
     note: str = "",
+    at: dt.datetime | None = None,
 ) -> ObservationResult:
-    """Record a re-check (``temperature`` alone) or end the stay with ``outcome``; see the module."""
+    """Record a re-check (``temperature`` alone) or end the stay with ``outcome``; see the module.
+
+    ``at``: when it happened, for a re-check written on paper and entered afterwards (default now; not
+    before the stay began, not in the future, at most three days back as for a passage)."""
     checkpoint = stay.checkpoint
     if not actor.caps.can_write or not scope_for(actor).contains(checkpoint.region):
         raise PermissionDenied
@@ -145,17 +150,22 @@ def observation_record(
                 )
             ]
         )
-    fever = current_policy(now()).is_fever(value)
+    current = now()
+    moment = at or current
+    if moment > current + dt.timedelta(minutes=5) or moment < stay.started_at:
+        errors.append(FieldError("at", _("时间应在进入留观室之后、现在之前。")))
+    elif moment < current - dt.timedelta(hours=LATE_HOURS):
+        errors.append(FieldError("at", _("只能补录三天内的留观记录。")))
+    fever = current_policy(moment).is_fever(value)
     errors += _check(stay, outcome, value, fever, clinic, note)
     if errors:
         raise CheckpointInvalid(errors)
-    moment = now()
     last = stay.rechecks[-1] if stay.rechecks else None
     repeated = (
         last is not None
         and value is not None
         and last.get("temperature") == str(value)
-        and moment - dt.datetime.fromisoformat(str(last["at"])) < dt.timedelta(seconds=REPEAT_SECONDS)
+        and abs(moment - dt.datetime.fromisoformat(str(last["at"]))) < dt.timedelta(seconds=REPEAT_SECONDS)
     )
     if not outcome and repeated:
         return ObservationResult(stay, changed=False)

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -100,18 +100,9 @@ def _sex(id_number: str) -> str:
     return {"M": _("男"), "F": _("女")}.get(parsed.sex or "", "")
 
 
-def outside_handovers(
-    *,
-    user: User,
-    checkpoint: Checkpoint,
-    start: dt.date,
-    end: dt.date,
-    request: HttpRequest | None = None,
-    export: bool = False,
-) -> OutsideList:
-    """The hub's outside-district travellers registered from ``start`` to ``end``, grouped by destination
-    (sorted by name of the destination, then time); identifiers as the role may see them; audited."""
-    rows = list(
+def outside_rows(*, checkpoint: Checkpoint, start: dt.date, end: dt.date) -> QuerySet[PassagePerson]:
+    """The travellers on the hub's list for the days ``start`` to ``end`` (see the module docstring)."""
+    return (
         PassagePerson.objects.filter(
             passage__checkpoint=checkpoint,
             passage__day__gte=start,
@@ -125,6 +116,22 @@ def outside_handovers(
             | Q(fever=True)
             | Q(disposition=Disposition.HANDED_OVER)
         )
+    )
+
+
+def outside_handovers(
+    *,
+    user: User,
+    checkpoint: Checkpoint,
+    start: dt.date,
+    end: dt.date,
+    request: HttpRequest | None = None,
+    export: bool = False,
+) -> OutsideList:
+    """The hub's outside-district travellers registered from ``start`` to ``end``, grouped by destination
+    (sorted by name of the destination, then time); identifiers as the role may see them; audited."""
+    rows = list(
+        outside_rows(checkpoint=checkpoint, start=start, end=end)
         .select_related("passage", "observation")
         .order_by("passage__destination_province", "passage__destination_city", "passage__checked_at", "seq")
     )
