@@ -17,7 +17,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
@@ -148,18 +148,28 @@ def _candidate(user: User, person: Person) -> dict[str, object]:
             "place": place}  # fmt: skip
 
 
-def _errors(user: User, exc: TriageInvalid) -> ValidationError:
-    def item(error: FieldError) -> dict[str, object]:
-        out: dict[str, object] = {
-            "loc": ["body", "payload", _API_FIELD.get(error.field, error.field or "__all__")],
-            "msg": str(error.message),
-            "type": "value_error",
-        }
-        if error.field == "person" and exc.candidates:
-            out["candidates"] = [_candidate(user, p) for p in exc.candidates]
-        return out
+def _item(error: FieldError) -> dict[str, object]:
+    return {
+        "loc": ["body", "payload", _API_FIELD.get(error.field, error.field or "__all__")],
+        "msg": str(error.message),
+        "type": "value_error",
+    }
 
-    return ValidationError([item(e) for e in exc.errors])
+
+def _errors(exc: TriageInvalid) -> ValidationError:
+    return ValidationError([_item(e) for e in exc.errors])
+
+
+def _choose(user: User, exc: TriageInvalid) -> JsonResponse:
+    """The 422 asking to choose among registered people: the ``person_id`` item lists them.
+
+    Answered here rather than through the API's validation handler, which keeps loc, msg and type only.
+    """
+    items = [_item(e) for e in exc.errors]
+    for item, error in zip(items, exc.errors, strict=True):
+        if error.field == "person":
+            item["candidates"] = [_candidate(user, p) for p in exc.candidates]
+    return JsonResponse({"detail": items}, status=422, json_dumps_params={"ensure_ascii": False})
 
 
 def _region(user: User, region_id: int | None) -> Region | None:
@@ -168,12 +178,8 @@ def _region(user: User, region_id: int | None) -> Region | None:
         return None
     region = Region.objects.filter(pk=region_id).first()
     if region is None or not scope_for(user).contains(region) or region.level > Level.VILLAGE:
-        raise _errors(
-            user,
-            TriageInvalid(
-                [FieldError("region", _("居住地须为本区的镇/街道或村/社区，且在您的管辖范围内。"))]
-            ),
-        )
+        message = _("居住地须为本区的镇/街道或村/社区，且在您的管辖范围内。")
+        raise _errors(TriageInvalid([FieldError("region", message)]))
     return region
 
 
@@ -182,7 +188,9 @@ def _region(user: User, region_id: int | None) -> Region | None:
     response={200: VisitOut, 201: VisitOut},
     summary="Register a fever visit (预检分诊) at a facility; the disposition classifies the patient",
 )
-def visit_create(request: HttpRequest, facility_id: int, payload: VisitIn) -> Status[dict[str, object]]:
+def visit_create(
+    request: HttpRequest, facility_id: int, payload: VisitIn
+) -> Status[dict[str, object]] | JsonResponse:
     user = actor(request)
     if not user.caps.record_triage:
         raise HttpError(403, _("您的角色无权执行此操作"))
@@ -201,7 +209,9 @@ def visit_create(request: HttpRequest, facility_id: int, payload: VisitIn) -> St
     except PermissionDenied:
         raise HttpError(403, _("您的角色无权执行此操作")) from None
     except TriageInvalid as exc:
-        raise _errors(user, exc) from None
+        if exc.candidates:
+            return _choose(user, exc)
+        raise _errors(exc) from None
     line = visit_lines(user=user, visits=[result.visit], log=False)[0]
     return Status(201 if result.created else 200, _out(line))
 
