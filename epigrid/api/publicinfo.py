@@ -84,6 +84,10 @@ class NoticeIn(Schema):
     active: bool = True
 
 
+class NoticeCreateIn(NoticeIn):
+    region_id: int
+
+
 def _refused(exc: PublicInfoInvalid) -> ValidationError:
     return ValidationError(
         [
@@ -202,12 +206,14 @@ def notice_list(request: HttpRequest, region_id: int) -> list[dict[str, Any]]:
 
 
 @router.post("/public-notices", response={201: NoticeOut}, summary="Add a guidance text or a hotline")
-def notice_create(request: HttpRequest, region_id: int, payload: NoticeIn) -> Status[dict[str, Any]]:
+def notice_create(request: HttpRequest, payload: NoticeCreateIn) -> Status[dict[str, Any]]:
     user = actor(request)
     require(user, "publish_info")
-    region = managed_region(user=user, region_id=region_id)
+    region = managed_region(user=user, region_id=payload.region_id)
+    fields = payload.dict()
+    del fields["region_id"]
     try:
-        notice = notice_save(actor=user, region=region, **payload.dict())
+        notice = notice_save(actor=user, region=region, **fields)
     except PublicInfoInvalid as exc:
         raise _refused(exc) from None
     return Status(201, _notice(notice))

@@ -99,6 +99,8 @@ REGION_QUERY = {
     "/api/v1/followups/assignees",
     "/api/v1/measures/day",
     "/api/v1/measures/table",
+    "/api/v1/bulletins",
+    "/api/v1/public-notices",
 }
 
 
@@ -179,6 +181,15 @@ def _call(client: Client, method: str, url: str, world):
         body = {"kind": "leaflets", "count": 4}
     if url.endswith("/measures/sealed"):
         body = {"region_id": world.village_a.pk, "name": "外区来的封闭登记"}
+    if url.endswith("/bulletins"):
+        body = {"region_id": world.district.pk}
+    if re.search(r"/bulletins/\d+$", url):
+        body = {"title": "通报", "text": "正文"}
+    if url.endswith("/withdraw"):
+        body = {"reason": "更正"}
+    if "/public-notices" in url:
+        body = {"kind": "hotline", "title": "热线", "phone": "12345"}
+        body = {**body, "region_id": world.district.pk} if url.endswith("/public-notices") else body
     return client.generic(method, url, data=json.dumps(body), content_type="application/json")
 
 

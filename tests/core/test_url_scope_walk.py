@@ -16,6 +16,7 @@ from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.measurelog import world as _measurelog_world  # noqa: F401 - World.measure_entry_a …
+from tests.publicinfo import world as _publicinfo_world  # noqa: F401 - World.bulletin_a, public_notice_a
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 
 # URL parameter name -> attribute of the World fixture holding an object OUTSIDE the outsider's scope.
@@ -46,12 +47,15 @@ PARAMETER_OBJECTS = {
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
     "duty_id": "duty_a",
+    "bulletin_id": "bulletin_a",  # these two: added to World by tests/publicinfo/world.py
+    "notice_id": "public_notice_a",
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
 PARAMETER_VALUES = {
     "<str:token>": "forged-token-opens-nothing",
     "<slug:name>": "no-such-form",
     "<slug:item_code>": "surgical-mask",  # an item, not a place: the district decides (HQ only)
+    "<str:code>": "000000000",  # a public page of a region code that does not exist
     "<str:day>": "2026-01-01",  # the report document of a day: the region decides
 }
 # The JSON API answers 401 instead of redirecting to the log-in page, and 405 to a GET of a path that

@@ -64,14 +64,18 @@ def test_roles_and_scope(world, morning):
 
 def test_notices(world, morning):
     client = token_client(world.hq)
-    url = f"{API}/public-notices?region_id={world.district.pk}"
+    url = f"{API}/public-notices"
+    region = {"region_id": world.district.pk}
     created = _json(
-        client, "post", url, {"kind": "hotline", "title": "区防控指挥部", "phone": "0571-12345678"}
+        client, "post", url, {**region, "kind": "hotline", "title": "区防控指挥部", "phone": "0571-12345678"}
     )
     assert created.status_code == 201
     notice = created.json()
     bad = _json(
-        client, "post", url, {"kind": "guidance", "title": "须知", "body": "身份证420106199001011234"}
+        client,
+        "post",
+        url,
+        {**region, "kind": "guidance", "title": "须知", "body": "身份证420106199001011234"},
     )
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "body"
     changed = _json(
