@@ -214,6 +214,15 @@ def demo(argv: list[str]) -> int:
             f"防护物资 supplies: {demo_supplies.depots} depots, {demo_supplies.movements} ledger lines, "
             f"{demo_supplies.short} short / {demo_supplies.out} out, {demo_supplies.requests} open requests"
         )
+    from epigrid.demo.publicinfo import demo_publicinfo_load
+
+    demo_public = demo_publicinfo_load()
+    if demo_public.bulletins:
+        print(
+            f"信息公开 public information: {demo_public.bulletins} bulletins published, "
+            f"{demo_public.hotlines} hotlines, {demo_public.guidance} guidance texts; "
+            f"page {demo_public.public_path}"
+        )
     url = f"http://{cfg.host}:{cfg.port}/"
     password = accounts[0].password if accounts else "-"
     print(f"\nEpiGrid 演示 / demo — 演示账号 (demo accounts), 密码 password: {password}")

@@ -46,6 +46,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user.role in _TOWN_READERS:  # the work report is a town's: roles whose regions hold towns
         nav.append((reverse("reports:document:home"), _("工作报告")))
     nav.append((reverse("deptforms:list"), _("部门表格")))
+    if caps.publish_info:
+        nav.append((reverse("publicinfo:manage_home"), _("信息公开")))
     if caps.manage_staff:
         nav.append((reverse("staff:list"), _("账号")))
     if caps.manage_regions:
