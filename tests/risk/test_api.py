@@ -95,3 +95,12 @@ def test_a_wrong_version_is_422_naming_the_fields(world):
         ("body", "payload", "window_days"): "统计天数：应在1到60之间",
     }
     assert RiskPolicy.objects.count() == 1
+
+
+def test_a_districts_own_version_is_listed_above_the_national_one(world):
+    own = world.risk_policy_a
+    body = token_client(world.village_leader).get(f"{API}/risk/{world.village_a.pk}/policies").json()
+    assert [(p["version"], p["district_id"]) for p in body] == [(2, world.district.pk), (1, None)]
+    assert body[0]["medium_max_cumulative"] == own.medium_max_cumulative == 5
+    other = token_client(world.outsider).get(f"{API}/risk/{world.other_grid.pk}/policies").json()
+    assert [(p["version"], p["district_id"]) for p in other] == [(1, None)]  # 测试区's version is its own
