@@ -107,6 +107,18 @@ def hub_errors(checkpoint: Checkpoint, data: PassageInput, typed: list[PersonInp
     return errors
 
 
+def outside_text(data: PassageInput) -> str:
+    """A destination outside the district as one text (陕西省西安市雁塔区), kept in ``Passage.destination``
+    so the checkpoint log (卡口登记表) and every list show it whole; "" for any other destination."""
+    province = data.destination_province.strip()
+    if data.destination_region is not None or not province:
+        return ""
+    city = data.destination_city.strip()
+    address = data.destination.strip()
+    prefix = province + city
+    return (address if address.startswith(province) else prefix + address)[:100]
+
+
 @dataclass
 class Settled:
     """A traveller's disposition after the rules, and the note said back to the screener."""

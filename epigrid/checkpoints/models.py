@@ -201,10 +201,10 @@ class Passage(models.Model):
 
     @property
     def outside_destination(self) -> str:
-        parts = [self.destination_province, self.destination_city]
-        if self.destination and self.destination not in parts:
-            parts.append(self.destination)
-        return "".join(dict.fromkeys(p for p in parts if p))
+        """The destination outside the district as written (``hubs.outside_text`` composed it)."""
+        if not self.outside_district:
+            return ""
+        return self.destination or f"{self.destination_province}{self.destination_city}"
 
 
 class PassagePerson(models.Model):

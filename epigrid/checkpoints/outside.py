@@ -139,8 +139,10 @@ def outside_handovers(
     groups: dict[str, OutsideGroup] = {}
     for row in rows:
         passage = row.passage
+        # Grouped by province and city: the authority the list is sent to; the row keeps the address.
+        key = f"{passage.destination_province}{passage.destination_city}"
         where = passage.outside_destination
-        group = groups.setdefault(where, OutsideGroup(where))
+        group = groups.setdefault(key, OutsideGroup(key))
         id_number, phone = caps.identifiers(row.id_number, row.phone)
         group.rows.append(
             OutsideRow(

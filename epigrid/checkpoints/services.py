@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.handovers import handover_create
-from epigrid.checkpoints.hubs import hub_errors, hub_settle, places_errors, stays_open_for
+from epigrid.checkpoints.hubs import hub_errors, hub_settle, outside_text, places_errors, stays_open_for
 from epigrid.checkpoints.models import Checkpoint, Disposition, Handover, Passage, PassagePerson
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import now
@@ -502,7 +502,8 @@ def _write(
         destination_province=data.destination_province.strip() if data.destination_region is None else "",
         destination_city=data.destination_city.strip() if data.destination_region is None else "",
         origin=data.origin.strip(),
-        destination=data.destination.strip()
+        destination=outside_text(data)
+        or data.destination.strip()
         or (data.destination_region.name if data.destination_region else ""),
         destination_region=data.destination_region,
         purpose=data.purpose.strip(),
