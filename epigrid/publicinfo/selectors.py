@@ -68,15 +68,13 @@ def published_bulletin(region: Region, day: dt.date) -> Bulletin:
 
 
 def active_notices(region: Region) -> list[PublicNotice]:
-    """The region's notices and, for a town, its district's (hotlines of the district apply there too)."""
-    ids = (
-        [region.pk]
-        if region.parent_id is None or region.level == Level.DISTRICT
-        else [region.pk, region.parent_id]
-    )
-    return list(
-        PublicNotice.objects.filter(region_id__in=ids, active=True).order_by("kind", "position", "id")
-    )
+    """The region's notices and, for a town, its district's (hotlines of the district apply there too);
+    hotlines first."""
+    ids = [region.pk]
+    if region.level == Level.TOWN and region.parent_id is not None:
+        ids.append(region.parent_id)
+    rows = PublicNotice.objects.filter(region_id__in=ids, active=True)
+    return list(rows.order_by("-kind", "position", "id"))
 
 
 def hotlines(region: Region) -> list[tuple[str, str]]:

@@ -124,7 +124,6 @@ def bulletin_edit_view(request: ScopedRequest, bulletin_id: int) -> HttpResponse
         request,
         "publicinfo/bulletin_edit.html",
         {"bulletin": bulletin, "title": title, "text": text, "errors": errors},
-        status=422 if errors else 200,
     )
 
 
@@ -184,5 +183,4 @@ def notice_edit_view(request: ScopedRequest, region_id: int, notice_id: int | No
             "errors": errors,
             "kinds": PublicNotice.Kind.choices,
         },
-        status=422 if errors else 200,
     )

@@ -136,7 +136,7 @@ def test_staff_pages(world, draft):
     refused = client.post(
         edit, {"title": draft.title, "text": draft.text + "\n身份证420106199001011234", "action": "save"}
     )
-    assert refused.status_code == 422 and "疑似身份证号" in refused.content.decode()
+    assert refused.status_code == 200 and "疑似身份证号" in refused.content.decode()
     done = client.post(edit, {"title": draft.title, "text": draft.text, "action": "publish"})
     assert done.status_code == 302
     draft.refresh_from_db()
