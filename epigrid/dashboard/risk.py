@@ -59,7 +59,7 @@ def risk_json(region: Region, day: dt.date) -> dict[str, Any]:
     """Return the region's risk part of the snapshot (empty before any policy version took effect):
     the district's towns for a district, its own town for anything below."""
     district_id = _district_id(region)
-    policy = policy_for(list(policies_for_district(district_id=district_id)), day)
+    policy = policy_for(policies_for_district(district_id=district_id), day)
     if policy is None:
         return {}
     district = region if region.level == Level.DISTRICT else Region.objects.get(pk=district_id)

@@ -167,7 +167,7 @@ def demo_epidemic_load(*, actor: User | None, seed: str = SEED) -> DemoEpidemic:
     local = _pools([(pk, town) for pk, town in people if pk not in returnees], rng)
     imported_pools = _pools([(pk, town) for pk, town in people if pk in returnees], rng)
     today = local_today()
-    policy = policy_for(list(policies_for_district(district_id=district.pk)), today)
+    policy = policy_for(policies_for_district(district_id=district.pk), today)
     window = policy.window_days if policy is not None else 14
     limit = policy.medium_max_cumulative if policy is not None else 50
     town_ids = list(

@@ -9,12 +9,29 @@ version never rewrites a level already published.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from epigrid.regions.models import Region
+
+# The national version 1 (the same as migration 0002 writes), for a database that has lost it.
+FEB_2020: dict[str, object] = {
+    "name": "2020年2月分区分级标准（以县区为单位，14天）",
+    "effective_from": dt.date(2020, 2, 1),
+    "window_days": 14,
+    "medium_max_cumulative": 50,
+    "high_requires_cluster": True,
+    "cluster_min_cases": 2,
+    "note": (
+        "低风险：14天内无新增确诊病例；中风险：14天内有新增确诊病例，累计确诊病例不超过50例；"
+        "高风险：累计确诊病例超过50例，14天内有聚集性疫情。"
+        "累计超过50例、有新增但无聚集性疫情的，标准未作规定，本系统按中风险处理。"
+    ),
+}
 
 
 class RiskPolicy(models.Model):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from epigrid.core.clock import local_today
@@ -89,7 +88,8 @@ def policy_errors(*, district: Region, data: PolicyInput, today: dt.date) -> lis
     elif data.effective_from < today:
         errors.append(FieldError("effective_from", _("生效日期：不能早于今天，新版本不改写已公布的风险等级")))
     else:
-        latest = policies_for_district(district_id=district.pk).first()
+        versions = policies_for_district(district_id=district.pk)
+        latest = versions[0] if versions else None
         if latest is not None and data.effective_from < latest.effective_from:
             errors.append(
                 FieldError(
@@ -128,7 +128,7 @@ def risk_policy_add(*, actor: User, district: Region, data: PolicyInput) -> Poli
         raise PolicyInvalid(errors)  # unreachable: policy_errors names each missing field
     try:
         with transaction.atomic():
-            top = policies_for_district(district_id=district.pk).aggregate(top=Max("version"))["top"] or 0
+            top = max((p.version for p in policies_for_district(district_id=district.pk)), default=0)
             policy = RiskPolicy.objects.create(
                 district=district,
                 version=top + 1,

@@ -67,7 +67,7 @@ def risk_region(request: ScopedRequest, region_id: int) -> HttpResponse:
         "day": day,
         "today": today,
         "error": error,
-        "policy": policy_for(list(policies_for_district(district_id=district.pk)), day),
+        "policy": policy_for(policies_for_district(district_id=district.pk), day),
         "rows": [],
         "history": [],
         "own": None,
@@ -121,7 +121,7 @@ def risk_policies(request: ScopedRequest, region_id: int) -> HttpResponse:
                 return redirect("risk:policies", region.pk)
         for error in found:
             errors.setdefault(error.field or "all", []).append(error.message)
-    policies = list(policies_for_district(district_id=district.pk).select_related("district"))
+    policies = policies_for_district(district_id=district.pk)
     current = policy_for(policies, today)
     context = {
         "region": region,

@@ -199,3 +199,16 @@ def test_query_count_does_not_grow_with_towns(world, confirm, django_assert_max_
     with django_assert_max_num_queries(len(small.captured_queries)):
         levels = risk_levels(district=world.district, day=DAY)
     assert len(levels) == 10 and sum(a.level == "medium" for a in levels.values()) == 8
+
+
+def test_a_database_that_lost_the_national_version_gets_it_back(world, confirm):
+    RiskPolicy.objects.all().delete()  # as a flushed test database or a partial restore leaves it
+    confirm(1, DAY)
+    town = _town(world)
+    assert (town.level, town.policy_version) == ("medium", 1)
+    national = RiskPolicy.objects.get(district__isnull=True)
+    assert (national.version, national.effective_from, national.medium_max_cumulative) == (
+        1,
+        dt.date(2020, 2, 1),
+        50,
+    )
