@@ -172,6 +172,16 @@ def demo(argv: list[str]) -> int:
             f"({demo_checkpoints.people} people, {demo_checkpoints.turned_back} turned back, "
             f"{demo_checkpoints.fever} fevers), {demo_checkpoints.handovers} handovers"
         )
+    from epigrid.demo.hubs import demo_hubs_load
+
+    demo_hubs = demo_hubs_load()
+    if demo_hubs.checkpoints:
+        print(
+            f"交通枢纽 transport hub: {demo_hubs.travellers} travellers, {demo_hubs.fever} fevers "
+            f"({demo_hubs.in_room} in the observation room, {demo_hubs.released} released, "
+            f"{demo_hubs.to_clinic} to the fever clinic), {demo_hubs.handovers} handovers, "
+            f"{demo_hubs.outside} on the outside-district list"
+        )
     from epigrid.demo.volunteers import demo_volunteers_load
 
     demo_volunteers = demo_volunteers_load()
@@ -213,6 +223,16 @@ def demo(argv: list[str]) -> int:
         print(
             f"防护物资 supplies: {demo_supplies.depots} depots, {demo_supplies.movements} ledger lines, "
             f"{demo_supplies.short} short / {demo_supplies.out} out, {demo_supplies.requests} open requests"
+        )
+    from epigrid.demo.triage import demo_triage_load
+
+    triage = demo_triage_load()
+    if triage.visits:
+        print(
+            f"预检分诊 fever clinics: {triage.visits} visits in 7 days ({triage.excluded} excluded, "
+            f"{triage.fever_unexcluded} fever not excluded, {triage.suspected} suspected, "
+            f"{triage.admitted} admitted, {triage.home_observation} home observation, "
+            f"{triage.new_people} new people), {triage.fever_rooms} township fever room"
         )
     from epigrid.demo.publicinfo import demo_publicinfo_load
 

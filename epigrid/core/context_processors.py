@@ -22,6 +22,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     caps = user.caps
     if user.role == Role.POLICE:  # a police station handles the clues of its area and nothing else
         return {"nav": [(reverse("clues:list"), _("线索与谣言"))]}
+    if user.role == Role.CLINIC:  # a fever clinic registers its visits and follows them, nothing else
+        return {"nav": [(reverse("triage:list"), _("预检分诊"))]}
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
     nav.append((reverse("dashboard:home"), _("态势")))
     nav.append((reverse("people:search"), _("人员查询")))
@@ -30,6 +32,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     nav.append((reverse("monitoring:alerts"), _("预警")))
     nav.append((reverse("cases:home"), _("病例")))
     nav.append((reverse("cases:clusters"), _("传播链")))
+    if user.role in _TASK_ROLES:
+        nav.append((reverse("triage:list"), _("发热就诊")))
     nav.append((reverse("checkpoints:home"), _("卡口")))
     nav.append((reverse("resources:home"), _("物资")))
     nav.append((reverse("lists:list"), _("部门名单")))

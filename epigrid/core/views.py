@@ -19,6 +19,7 @@ from epigrid.core.access import ScopedRequest, public, requires, scoped
 from epigrid.core.audit import client_ip
 from epigrid.core.forms import LockoutAuthenticationForm
 from epigrid.core.models import AuditEvent, User
+from epigrid.core.roles import Role
 from epigrid.core.services import login_success_record, password_changed_record
 from epigrid.regions.scope import scope_for
 
@@ -56,6 +57,8 @@ logout_view = public(auth_views.LogoutView.as_view())
 @scoped
 def home(request: ScopedRequest) -> HttpResponse:
     """Send the user to their region; someone with several regions picks one."""
+    if request.user.role == Role.CLINIC:  # a fever clinic works on its register, not the region tree
+        return HttpResponseRedirect(reverse("triage:list"))
     roots = scope_for(request.user).roots
     if len(roots) == 1:
         return HttpResponseRedirect(reverse("regions:detail", args=[roots[0].pk]))

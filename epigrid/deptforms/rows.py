@@ -322,8 +322,8 @@ def _checkpoint_cell(key: str, passage: Passage, people: list[PassagePerson], ma
         return timezone.localtime(passage.checked_at).strftime("%Y-%m-%d %H:%M")
     if key == "checkpoint":
         return passage.checkpoint.name
-    if key == "plate":
-        return passage.plate
+    if key == "plate":  # a station's traveller came by train or plane: the service number stands there
+        return passage.plate or passage.service_no
     if key == "vehicle_type":
         return str(passage.get_vehicle_type_display())
     if key == "driver":

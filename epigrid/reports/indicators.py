@@ -105,6 +105,7 @@ INDICATORS: dict[str, Indicator] = dict(
         _i("checkpoint_turned_back", _("卡口劝返"), "人次", "checkpoints"),
         _i("checkpoint_handed_over", _("卡口移交属地"), "人次", "checkpoints"),
         _i("checkpoint_fever_clinic", _("卡口送发热门诊"), "人次", "checkpoints"),
+        _i("checkpoint_observation", _("卡口留观"), "人次", "checkpoints"),
         _i("supplies_short", _("告急物资（单位×品种）"), "项", "supplies"),
         _i("supplies_out", _("其中已断货"), "项", "supplies"),
         _i("clues_received", _("收到线索"), "条", "clues"),
@@ -367,6 +368,7 @@ _CHECKPOINT_KEYS = {
     "checkpoint_turned_back": "turned_back",
     "checkpoint_handed_over": "handed_over",
     "checkpoint_fever_clinic": "fever_clinic",
+    "checkpoint_observation": "observation",
 }
 
 

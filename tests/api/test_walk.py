@@ -30,6 +30,7 @@ from tests.core.test_url_scope_walk import FOREIGN_NAMES, PARAMETER_OBJECTS
 
 # Operations that take no id: they answer a caller from elsewhere with that caller's own (empty) data.
 LISTINGS = {
+    "/api/v1/triage/visits",
     "/api/v1/regions",
     "/api/v1/persons",
     "/api/v1/lists/sources",

@@ -13,10 +13,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
+from tests.checkpoints import world as _checkpoints_world  # noqa: F401 - World.hub_station_a, hub_stay_a
 from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.measurelog import world as _measurelog_world  # noqa: F401 - World.measure_entry_a …
 from tests.publicinfo import world as _publicinfo_world  # noqa: F401 - World.bulletin_a, public_notice_a
+from tests.triage import world as _triage_world  # noqa: F401 - World.clinic, fever_room_a, fever_visit_a
 from tests.volunteers import world as _volunteers_world  # noqa: F401 - World.volunteer_team_a …
 
 # URL parameter name -> attribute of the World fixture holding an object OUTSIDE the outsider's scope.
@@ -47,6 +49,8 @@ PARAMETER_OBJECTS = {
     "team_id": "volunteer_team_a",  # these three: added to World by tests/volunteers/world.py
     "volunteer_id": "volunteer_a",
     "duty_id": "duty_a",
+    "stay_id": "hub_stay_a",  # added to World by tests/checkpoints/world.py
+    "visit_id": "fever_visit_a",  # added to World by tests/triage/world.py
     "bulletin_id": "bulletin_a",  # these two: added to World by tests/publicinfo/world.py
     "notice_id": "public_notice_a",
 }

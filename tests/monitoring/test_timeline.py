@@ -174,14 +174,14 @@ def test_the_query_count_does_not_grow_with_the_history(world, history, django_a
     episode = history["episode"]
     person_timeline(user=world.hq, person=world.zhang)  # the scope is cached on the user
     # One query per registered source (checks, acks, episodes, visits, list rows, passages, residents'
-    # reports) and the lookups they share: a fixed number, whatever the history.
-    with django_assert_max_num_queries(9):
+    # reports, fever-clinic visits) and the lookups they share: a fixed number, whatever the history.
+    with django_assert_max_num_queries(10):
         small = person_timeline(user=world.hq, person=world.zhang)
     moment = timezone.now() - dt.timedelta(hours=1)  # after every contact of the history
     for n in range(SOURCE_LIMIT + 5):
         _check(episode, at=moment + dt.timedelta(seconds=n), channel="self", slot=f"s{n}")
     AlertAck.objects.filter(episode=episode).delete()
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         big = person_timeline(user=world.hq, person=world.zhang)
     assert len([e for e in big.events if e.kind == "check"]) == SOURCE_LIMIT
     assert len(big.events) > len(small.events)

@@ -140,6 +140,7 @@ EXPECTED_DISTRICT = {
     "checkpoint_turned_back": 1,
     "checkpoint_handed_over": 0,
     "checkpoint_fever_clinic": 1,
+    "checkpoint_observation": 0,
     "supplies_short": 0,  # no unit keeps supplies in this scene (tests/resources covers the figures)
     "supplies_out": 0,
     "clues_received": 0,  # no clue in this scene (tests/clues/test_report_figures.py covers the figures)
