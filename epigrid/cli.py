@@ -139,6 +139,14 @@ def demo(argv: list[str]) -> int:
     epidemic = demo_epidemic_load(actor=hq)
     if epidemic.cases:
         print(f"疫情曲线 epidemic: {epidemic.cases} cases over six weeks ({epidemic.imported} imported)")
+    from epigrid.demo.risk import demo_risk_load
+
+    demo_risk = demo_risk_load()
+    if demo_risk.towns:
+        print(
+            f"风险等级 risk levels today: {demo_risk.low} low, {demo_risk.medium} medium, "
+            f"{demo_risk.high} high of {demo_risk.towns} towns"
+        )
     from epigrid.demo.facilities import demo_facilities_load
 
     demo_facilities = demo_facilities_load()

@@ -26,6 +26,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {"nav": [(reverse("triage:list"), _("预检分诊"))]}
     nav: list[tuple[str, object]] = [(reverse("home"), _("区域"))]
     nav.append((reverse("dashboard:home"), _("态势")))
+    nav.append((reverse("risk:home"), _("风险等级")))
     nav.append((reverse("people:search"), _("人员查询")))
     nav.append((reverse("screenings:home"), _("入户摸排")))
     nav.append((reverse("monitoring:home"), _("医学观察")))
