@@ -35,7 +35,16 @@ import subprocess
 import sys
 import time
 
-from _harness import descendants, ensure_pg_database, env_for, epigrid, rss_mb, save, wait_for
+from _harness import (
+    descendants,
+    ensure_pg_database,
+    env_for,
+    epigrid,
+    read_http_answer,
+    rss_mb,
+    save,
+    wait_for,
+)
 
 DB = "postgres"
 SIZE = "public"
@@ -98,19 +107,6 @@ def build(env: dict[str, str], size: str, reuse: bool) -> dict[str, object]:
 # --- the load, in a second process ---------------------------------------------------------------
 
 
-async def _read_answer(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    lower = head.lower()
-    at = lower.find(b"\r\ncontent-length:")
-    if at >= 0:
-        end = lower.index(b"\r\n", at + 2)
-        length = int(head[at + 17 : end])
-        if length:
-            await reader.readexactly(length)
-    return status
-
-
 async def _client(
     port: int, path: str, deadline: float, out: list[tuple[float, int]], schedule: tuple[float, float] | None
 ) -> None:
@@ -132,7 +128,7 @@ async def _client(
             start = time.perf_counter()
         try:
             conn[1].write(raw)
-            status = await _read_answer(conn[0])
+            status = await read_http_answer(conn[0])
         except (OSError, asyncio.IncompleteReadError, ValueError):
             status = 0
             conn[1].close()

@@ -41,7 +41,16 @@ import threading
 import time
 import urllib.parse
 
-from _harness import descendants, ensure_pg_database, env_for, epigrid, rss_mb, save, wait_for
+from _harness import (
+    descendants,
+    ensure_pg_database,
+    env_for,
+    epigrid,
+    read_http_answer,
+    rss_mb,
+    save,
+    wait_for,
+)
 
 DB = "postgres"
 SIZE = "selfreport"
@@ -226,25 +235,6 @@ def _summary(
 # the run is to that. Same phases, schedules, source addresses and counting as the threaded client.
 
 
-async def _aread_answer(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    lower = head.lower()
-    at = lower.find(b"\r\ncontent-length:")
-    if at >= 0:
-        end = lower.index(b"\r\n", at + 2)
-        length = int(head[at + 17 : end])
-        if length:
-            await reader.readexactly(length)
-    elif b"\r\ntransfer-encoding: chunked" in lower:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            await reader.readexactly(size + 2)
-            if size == 0:
-                break
-    return status
-
-
 async def _aworker(
     host: str, port: int, kind: str, tokens: list[str], deadline: float, out: list[tuple[float, int]],
     schedule: tuple[float, float] | None = None,
@@ -281,7 +271,7 @@ async def _aworker(
             raw = f"GET /healthz HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
         try:
             conn[1].write(raw)
-            status = await _aread_answer(conn[0])
+            status = await read_http_answer(conn[0])
         except (OSError, asyncio.IncompleteReadError, ValueError):
             status = 0
             conn[1].close()
