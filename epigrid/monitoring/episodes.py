@@ -420,3 +420,10 @@ def episode_convert(*, actor: User, episode: Episode, reason: str) -> Episode:
         raise EpisodeError(_("请选择转归原因。"))
     episode = _locked_open(actor, episode)
     return _close(actor, episode, Episode.Status.CONVERTED, reason, "convert")
+
+
+# For a service that has checked the actor's right to write itself (``triage``: a fever clinic records
+# the observation its disposition implies, and has no ``can_write``): the same writes as
+# ``episode_start`` and ``episode_convert`` make, inside the caller's transaction, without the role check.
+episode_start_checked = _start
+episode_close_checked = _close

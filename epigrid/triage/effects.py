@@ -20,7 +20,7 @@ from epigrid.cases.services import CONVERTS_EPISODE, classify, open_episode, reg
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today
 from epigrid.core.models import AuditEvent, User
-from epigrid.monitoring.episodes import _close, _start
+from epigrid.monitoring.episodes import episode_close_checked, episode_start_checked
 from epigrid.monitoring.models import Episode
 from epigrid.people.models import Person
 from epigrid.resources.models import Facility
@@ -36,7 +36,7 @@ def episode_end(*, actor: User, person: Person, reason: str) -> Episode | None:
     if episode is None:
         return None
     episode = Episode.objects.select_for_update().get(pk=episode.pk)
-    return _close(actor, episode, Episode.Status.CONVERTED, reason, "convert")
+    return episode_close_checked(actor, episode, Episode.Status.CONVERTED, reason, "convert")
 
 
 def classification_apply(
@@ -71,8 +71,10 @@ def home_observation_start(*, actor: User, person: Person, visit: FeverVisit) ->
         return None
     if episode is not None:  # a site or health monitoring: the person now goes home, the clock restarts
         episode = Episode.objects.select_for_update().get(pk=episode.pk)
-        _close(actor, episode, Episode.Status.CONVERTED, Episode.EndReason.TRANSFERRED, "convert")
-    return _start(
+        episode_close_checked(
+            actor, episode, Episode.Status.CONVERTED, Episode.EndReason.TRANSFERRED, "convert"
+        )
+    return episode_start_checked(
         actor=actor,
         person=person,
         kind=Episode.Kind.HOME,
