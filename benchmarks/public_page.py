@@ -8,7 +8,8 @@
    published bulletins (``demo.publicinfo``).
 2. The cold cost, in this process: the district's public snapshot computed from nothing (the first
    request after a cut-off pays it), its time and its number of queries, and the same for a town; the
-   number of queries is the same whatever the number of people: grouped counts only.
+   number of queries is the same whatever the number of people: grouped counts only. Also what the
+   towns' risk levels cost, alone and inside the dashboard's snapshot (``--cold-only`` stops here).
 3. ``epigrid serve`` (granian, ``--workers`` processes of ``--threads`` threads) on 127.0.0.1, with the
    public page cache on (``EPIGRID_PUBLIC_CACHE_SECONDS=60``, the default), and a second process (this
    file with ``--load``) that drives, over HTTP/1.1 keep-alive connections from one asyncio loop:
@@ -50,9 +51,10 @@ DB = "postgres"
 SIZE = "public"
 
 
-def build(env: dict[str, str], size: str, reuse: bool) -> dict[str, object]:
+def build(env: dict[str, str], size: str, reuse: bool, data: str = SIZE) -> dict[str, object]:
     """Create (or reuse) the database; return the district's code and the cold costs."""
-    ensure_pg_database(f"epigrid_bench_{SIZE}")
+    if not reuse:
+        ensure_pg_database(f"epigrid_bench_{data}")
     epigrid(["migrate", "-v0"], env)
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "epigrid.settings"
@@ -96,12 +98,48 @@ def build(env: dict[str, str], size: str, reuse: bool) -> dict[str, object]:
             snapshot_get(region)
             seconds = time.perf_counter() - begin
         cold[name] = {"seconds": round(seconds, 3), "queries": len(queries)}
+    cold["risk_and_dashboard"] = _risk_and_dashboard(district)
     return {
         "code": district.code,
         "people": Person.objects.count(),
         "build_seconds": round(build_seconds, 1),
         "cold": cold,
     }
+
+
+def _risk_and_dashboard(district: object, runs: int = 5) -> dict[str, object]:
+    """What the risk levels cost: alone, as the dashboard snapshot's part, and the whole snapshot."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from epigrid.cases.models import CaseStatus, Contact
+    from epigrid.dashboard.figures import figures_compute
+    from epigrid.dashboard.risk import risk_json
+    from epigrid.regions.models import Region
+    from epigrid.risk.selectors import risk_levels
+
+    assert isinstance(district, Region)
+    today = timezone.localdate()
+    out: dict[str, object] = {
+        "cases": CaseStatus.objects.count(),
+        "contacts": Contact.objects.count(),
+        "towns": Region.objects.filter(parent=district).count(),
+    }
+    calls = {
+        "risk_levels": lambda: risk_levels(district=district, day=today),
+        "dashboard_risk_json": lambda: risk_json(district, today),
+        "dashboard_figures_compute": lambda: figures_compute(district, timezone.now()),
+    }
+    for name, call in calls.items():
+        times = []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                begin = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - begin)
+        out[name] = {"median_ms": round(statistics.median(times) * 1000, 1), "queries": len(queries)}
+    return out
 
 
 # --- the load, in a second process ---------------------------------------------------------------
@@ -215,8 +253,11 @@ def _serve_and_load(
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
-    env = env_for(DB, SIZE, port=args.port)
-    built = build(env, args.size, args.reuse)
+    env = env_for(DB, args.data, port=args.port)
+    built = build(env, args.size, args.reuse or args.data != SIZE, args.data)
+    if args.cold_only:
+        save(f"public-page-cold-{args.data}", built)
+        return built
     code = str(built["code"])
     cached = _serve_and_load(args, {**env, "EPIGRID_PUBLIC_CACHE_SECONDS": "60"}, code, "all")
     uncached = _serve_and_load(args, {**env, "EPIGRID_PUBLIC_CACHE_SECONDS": "0"}, code, "uncached")
@@ -256,6 +297,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2000.0, help="paced phase: requests offered per s")
     parser.add_argument("--open-clients", type=int, default=128, help="connections of the paced phase")
     parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--cold-only", action="store_true", help="only the cold costs, no server")
+    parser.add_argument(
+        "--data", default=SIZE,
+        help="another benchmark's PostgreSQL database to reuse (chains: 5,000 cases, 20,000 contacts)",
+    )  # fmt: skip
     parser.add_argument("--code", default="", help=argparse.SUPPRESS)
     parser.add_argument("--phases", default="all", help=argparse.SUPPRESS)
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
