@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from epigrid.clues.errors import ClueInvalid, FieldError
@@ -32,25 +31,14 @@ from epigrid.clues.services import ClueInput, clue_write
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import AuditEvent, User
-from epigrid.lib.linkage import MATCH, NON_MATCH, Comparison, make_record, score
-from epigrid.lists.linking import RegistryPerson, person_record
+from epigrid.lib.linkage import make_record
+from epigrid.lists.candidates import Candidate, scored_candidates
 from epigrid.lists.travel import journeys_from_fields
 from epigrid.people.models import Person
 from epigrid.people.services import person_register_unplaced
 from epigrid.regions.scope import scope_for
 
-CANDIDATE_LIMIT = 50  # people sharing a phone or a name key; more is a very common name
 REASON_MAX = 200
-
-
-@dataclass(frozen=True)
-class Candidate:
-    person: Person
-    comparison: Comparison
-
-    @property
-    def match(self) -> bool:
-        return self.comparison.decision == MATCH
 
 
 @dataclass(frozen=True)
@@ -70,26 +58,8 @@ def entry_match(entry: ResidentEntry) -> Matching:
     record = make_record(
         id=entry.pk, name=entry.name, phone=entry.phone, address=entry.address, as_of=local_today()
     )
-    blocking = Q(name_key=record.name_key[:80]) if record.name_key else Q(pk__in=[])
-    if record.phone:
-        blocking |= Q(phone=record.phone)
-    people = list(
-        Person.objects.filter(blocking, district_id=entry.district_id, merged_into__isnull=True)
-        .select_related("household")
-        .order_by("id")[:CANDIDATE_LIMIT]
-    )
-    scored = []
-    for person in people:
-        other = person_record(
-            RegistryPerson(
-                person.pk, person.name, person.id_number, person.birth_date, person.sex, person.phone,
-                person.household.address if person.household is not None else "",
-            )
-        )  # fmt: skip
-        comparison = score(record, other)
-        if comparison.decision != NON_MATCH:
-            scored.append(Candidate(person, comparison))
-    scored.sort(key=lambda c: -c.comparison.total)
+    people = Person.objects.filter(district_id=entry.district_id, merged_into__isnull=True)
+    scored = scored_candidates(record, people)
     matches = [c for c in scored if c.match]
     return Matching(scored, matches[0].person if len(matches) == 1 else None)
 

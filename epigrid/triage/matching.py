@@ -14,26 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Q
-
 from epigrid.core.clock import local_today
 from epigrid.core.models import User
-from epigrid.lib.linkage import MATCH, NON_MATCH, Comparison, make_record, score
-from epigrid.lists.linking import RegistryPerson, person_record
+from epigrid.lib.linkage import make_record
+from epigrid.lists.candidates import Candidate, scored_candidates
 from epigrid.people.models import Person
 from epigrid.people.selectors import people_in_scope
-
-CANDIDATE_LIMIT = 50  # people sharing a phone or a name key; more is a very common name
-
-
-@dataclass(frozen=True)
-class Candidate:
-    person: Person
-    comparison: Comparison
-
-    @property
-    def match(self) -> bool:
-        return self.comparison.decision == MATCH
 
 
 @dataclass(frozen=True)
@@ -57,28 +43,7 @@ def candidates_for(*, actor: User, name: str, id_number: str, phone: str, sex: s
     record = make_record(
         id="visit", name=name, id_number=id_number, phone=phone, sex=sex, as_of=local_today()
     )
-    blocking = Q(name_key=record.name_key[:80]) if record.name_key else Q(pk__in=[])
-    if record.phone:
-        blocking |= Q(phone=record.phone)
-    people = list(
-        people_in_scope(user=actor)
-        .filter(blocking)
-        .select_related("household", "village", "town", "grid")
-        .order_by("id")[:CANDIDATE_LIMIT]
-    )
-    scored = []
-    for person in people:
-        other = person_record(
-            RegistryPerson(
-                person.pk, person.name, person.id_number, person.birth_date, person.sex, person.phone,
-                person.household.address if person.household is not None else "",
-            )
-        )  # fmt: skip
-        comparison = score(record, other)
-        if comparison.decision != NON_MATCH:
-            scored.append(Candidate(person, comparison))
-    scored.sort(key=lambda c: -c.comparison.total)
-    return scored
+    return scored_candidates(record, people_in_scope(user=actor).select_related("village", "town", "grid"))
 
 
 def person_resolve(*, actor: User, name: str, id_number: str, phone: str, sex: str = "") -> Resolution:
