@@ -95,6 +95,7 @@ urlpatterns = [
     path("accounts/login/", core_views.login_view, name="login"),
     path("accounts/logout/", core_views.logout_view, name="logout"),
     path("accounts/password/", core_views.password_change_view, name="password_change"),
+    path("accounts/tokens/", include("epigrid.core.token_urls")),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
     path("audit/", core_views.audit_list, name="audit"),

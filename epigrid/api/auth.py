@@ -16,9 +16,18 @@ from ninja.utils import check_csrf
 from epigrid.core.models import User
 from epigrid.core.tokens import api_token_user
 
+# Set on the request when the caller was let in by a token rather than by the browser's session.
+VIA_TOKEN_ATTR = "epigrid_via_token"  # noqa: S105 (an attribute name, not a secret)
+
+
+def via_token(request: HttpRequest) -> bool:
+    """Tell whether the request acts by a personal API token (not a logged-in session)."""
+    return bool(getattr(request, VIA_TOKEN_ATTR, False))
+
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer egt_…``: a token issued by ``epigrid api-token create``."""
+    """``Authorization: Bearer egt_…``: a token issued by ``epigrid api-token create`` or by its owner
+    on the 我的 API 令牌 page; unknown, expired and revoked tokens are refused alike."""
 
     def __call__(self, request: HttpRequest) -> User | None:
         # Reimplemented so that a malformed header is never written to the log (the parent logs it
@@ -29,7 +38,10 @@ class TokenAuth(HttpBearer):
         return self.authenticate(request, secret.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return api_token_user(secret=token)
+        user = api_token_user(secret=token)
+        if user is not None:
+            setattr(request, VIA_TOKEN_ATTR, True)
+        return user
 
 
 class SessionAuth(APIKeyCookie):

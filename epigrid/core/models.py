@@ -94,7 +94,9 @@ class ApiToken(models.Model):
 
     Only the SHA-256 of the token is stored (the token is 256 random bits, so no salt or slow hash is
     needed); ``prefix`` names it in lists without revealing it. A revoked token is kept for the
-    audit trail. Created and revoked by ``epigrid api-token`` (``epigrid.core.tokens``).
+    audit trail. A token stops working at ``expires_at`` (null only for tokens issued before expiry
+    existed). Created and revoked by ``epigrid api-token``, by its owner on the 我的 API 令牌 page and
+    through ``/api/v1/tokens`` (``epigrid.core.tokens``).
     """
 
     user = models.ForeignKey(
@@ -106,6 +108,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -53,7 +53,11 @@ LISTINGS = {
     "/api/v1/volunteer-teams",
     "/api/v1/volunteers",
     "/api/v1/duties",
+    "/api/v1/tokens",
 }
+# Operations on the caller's own account: a caller from elsewhere issues its own token (by session; a
+# token may not issue tokens), which touches nothing of this district.
+OWN_ACCOUNT = {("POST", "/api/v1/tokens"): {"session": 201, "token": 403}}
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -182,6 +186,8 @@ def _call(client: Client, method: str, url: str, world):
         body = {"kind": "leaflets", "count": 4}
     if url.endswith("/measures/sealed"):
         body = {"region_id": world.village_a.pk, "name": "外区来的封闭登记"}
+    if url.endswith("/api/v1/tokens"):
+        body = {"name": "外区脚本", "days": 30}
     if url.endswith("/bulletins"):
         body = {"region_id": world.district.pk}
     if re.search(r"/bulletins/\d+$", url):
@@ -246,6 +252,8 @@ def test_other_district_gets_nothing(world, method, route, how):
         body = response.content.decode()
         if route in LISTINGS and method == "GET":
             assert response.status_code == 200
+        elif (method, route) in OWN_ACCOUNT:
+            assert response.status_code == OWN_ACCOUNT[method, route][how], (user, body)
         else:
             assert response.status_code in (403, 404), (user, response.status_code, body)
         assert all(name not in body for name in FOREIGN_NAMES), body

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED
 from tests.checkpoints import world as _checkpoints_world  # noqa: F401 - World.hub_station_a, hub_stay_a
 from tests.clues import world as _clues_world  # noqa: F401 - World.clue_a, resident_entry_a …
+from tests.core import world as _core_world  # noqa: F401 - World.api_token_a
 from tests.followups import world as _followups_world  # noqa: F401 - World.followup_task
 from tests.measurelog import world as _measurelog_world  # noqa: F401 - World.measure_entry_a …
 from tests.publicinfo import world as _publicinfo_world  # noqa: F401 - World.bulletin_a, public_notice_a
@@ -53,6 +54,7 @@ PARAMETER_OBJECTS = {
     "visit_id": "fever_visit_a",  # added to World by tests/triage/world.py
     "bulletin_id": "bulletin_a",  # these two: added to World by tests/publicinfo/world.py
     "notice_id": "public_notice_a",
+    "token_id": "api_token_a",  # grid_worker_a's API token: added to World by tests/core/world.py
 }
 # Parameters that are not ids: the walk fills them with a value that opens nothing.
 PARAMETER_VALUES = {

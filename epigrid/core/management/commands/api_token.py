@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from epigrid.core.models import ApiToken, User
-from epigrid.core.tokens import api_token_create, api_token_revoke
+from epigrid.core.tokens import (
+    DEFAULT_DAYS,
+    MAX_DAYS,
+    MIN_DAYS,
+    TokenInvalid,
+    TokenState,
+    api_token_create,
+    api_token_revoke,
+    token_state,
+)
+
+
+def _local(at: dt.datetime | None) -> str:
+    """A time of the list in the configured time zone (the one the pages show)."""
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}" if at is not None else ""
 
 
 class Command(BaseCommand):
@@ -18,6 +34,12 @@ class Command(BaseCommand):
         create = sub.add_parser("create", help="issue a token acting as USER; it is printed once")
         create.add_argument("--user", required=True, help="user name the token acts as")
         create.add_argument("--name", required=True, help="what the token is for, e.g. 区教育局名单推送")
+        create.add_argument(
+            "--days",
+            type=int,
+            default=DEFAULT_DAYS,
+            help=f"lifetime in days, {MIN_DAYS}-{MAX_DAYS} (default {DEFAULT_DAYS})",
+        )
         listing = sub.add_parser("list", help="list tokens (never the secret)")
         listing.add_argument("--user", default="", help="only this user's tokens")
         revoke = sub.add_parser("revoke", help="revoke a token by its id")
@@ -31,19 +53,30 @@ class Command(BaseCommand):
                 raise CommandError(f"no user {options['user']!r}")
             if not user.is_active:
                 raise CommandError(f"user {user.username!r} is disabled")
-            issued = api_token_create(actor=None, user=user, name=options["name"])
+            try:
+                issued = api_token_create(actor=None, user=user, name=options["name"], days=options["days"])
+            except TokenInvalid as exc:
+                raise CommandError(" ".join(f"{k or 'token'}: {v}" for k, v in exc.errors.items())) from None
             # The secret goes to stdout alone, so `TOKEN=$(epigrid api-token create ...)` works.
             self.stdout.write(issued.secret)
             self.stderr.write(
-                f"token {issued.token.pk} for {user.username} created; it is shown only this once"
+                f"token {issued.token.pk} for {user.username} created, expires"
+                f" {_local(issued.token.expires_at)}; it is shown only this once"
             )
         elif action == "list":
             tokens = ApiToken.objects.select_related("user").order_by("id")
             if options["user"]:
                 tokens = tokens.filter(user__username=options["user"])
             for t in tokens:
-                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-                used = f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never"
+                match token_state(t):
+                    case TokenState.REVOKED:
+                        state = f"revoked {_local(t.revoked_at)}"
+                    case TokenState.EXPIRED:
+                        state = f"expired {_local(t.expires_at)}"
+                    case _:
+                        until = _local(t.expires_at) or "no expiry"
+                        state = f"active until {until}"
+                used = _local(t.last_used_at) or "never"
                 self.stdout.write(f"{t.pk}\t{t.prefix}…\t{t.user.username}\t{t.name}\t{state}\tused {used}")
         else:
             token = ApiToken.objects.filter(pk=options["id"]).first()
