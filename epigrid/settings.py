@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "epigrid.risk",
     "epigrid.publicinfo",
     "epigrid.deptforms",
+    "epigrid.privacy",
     "epigrid.demo",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,9 +1,10 @@
 """Department forms: the forms a caller may export, one form's definition, its xlsx export, a new form.
 
 The export is the page's export (``deptforms.services.form_export``): scoped to the caller's subtree
-(404 outside), a day in the future refused (400), identifiers masked unless both the form and the role
-need them, audited. Defining a form needs ``define_forms`` (HQ, departments); every problem of a
-definition comes back at once in ``detail`` keyed by field (400).
+(404 outside), a day in the future refused (400), a purpose (``?purpose=``, 导出用途) required (422
+without it), identifiers masked unless both the form and the role need them, stamped with the caller's
+name and audited with the purpose. Defining a form needs ``define_forms`` (HQ, departments); every
+problem of a definition comes back at once in ``detail`` keyed by field (400).
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, Query, Schema, Status
+from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import actor, require
+from epigrid.api.common import ApiRouter, actor, require
 from epigrid.core.clock import local_today
 from epigrid.deptforms.models import FormTemplate
 from epigrid.deptforms.selectors import form_get_for_user, form_revisions, forms_for_user
 from epigrid.deptforms.services import FormError, FormInput, form_define, form_export
 from epigrid.regions.selectors import region_get_for_user, region_roots_for_user
 
-router = Router(tags=["forms"])
+router = ApiRouter(tags=["forms"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -57,6 +58,9 @@ class FormDetailOut(FormOut):
 class ExportParams(Schema):
     region_id: int | None = Field(None, description="a region in the caller's scope (default: the top one)")
     date: dt.date | None = Field(None, description="the report day (default: today); not in the future")
+    purpose: str = Field(
+        "", description="导出用途, required: why the data is exported (2-200 characters; 422 without it)"
+    )
 
 
 class FormIn(Schema):
@@ -106,7 +110,7 @@ def form_detail(request: HttpRequest, name: str) -> dict[str, Any]:
 @router.get(
     "/forms/{slug:name}/export",
     response={200: None},
-    summary="The form as xlsx for a region subtree and day (masked by form and role; audited)",
+    summary="The form as xlsx for a region subtree and day (purpose required; masked by role; audited)",
     openapi_extra={"responses": {200: {"content": {XLSX: {}}, "description": "the workbook"}}},
 )
 def form_export_xlsx(request: HttpRequest, name: str, params: Query[ExportParams]) -> HttpResponse:
@@ -122,9 +126,15 @@ def form_export_xlsx(request: HttpRequest, name: str, params: Query[ExportParams
     out = io.BytesIO()
     try:
         result = form_export(
-            actor=user, form=form, region=region, day=params.date or local_today(), out=out, request=request
-        )
+            actor=user, form=form, region=region, day=params.date or local_today(), out=out, request=request,
+            purpose=params.purpose,
+        )  # fmt: skip
     except FormError as exc:
+        if "purpose" in exc.errors:  # no usable purpose, nothing exported: a 422 shaped like ninja's own
+            errors = [
+                {"loc": ("query", "purpose"), "msg": m, "type": "value_error"} for m in exc.errors["purpose"]
+            ]
+            raise ValidationError(errors) from None
         raise HttpError(400, str(exc)) from None
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = (

@@ -27,6 +27,7 @@ from epigrid.checkpoints.outside import (
 )
 from epigrid.checkpoints.selectors import checkpoint_get_for_user, observation_room, stay_get_for_user
 from epigrid.core.access import ScopedRequest, scoped
+from epigrid.privacy.exports import PurposeError, purpose_from_request, purpose_page, stamp_context, stamp_for
 from epigrid.regions.selectors import region_ancestors
 
 
@@ -135,37 +136,50 @@ def outside(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
 
 @scoped
 def outside_print(request: ScopedRequest, checkpoint_id: int) -> HttpResponse:
-    """The list as the A4 sheet sent with the travellers' data (official layout; audited as an export)."""
+    """The list as the A4 sheet sent with the travellers' data (official layout; the exporter's name over
+    every page; a purpose required; audited as an export)."""
     checkpoint = _hub(request, checkpoint_id)
     start, end, error = _range(request)
     if error:
         messages.error(request, error)
         return redirect("checkpoints:outside", checkpoint.pk)
+    try:
+        stamp = stamp_for(request.user, purpose_from_request(request))
+    except PurposeError as exc:
+        return purpose_page(request, str(exc), title=_("外地人员移交清单"))
     listing = outside_handovers(
-        user=request.user, checkpoint=checkpoint, start=start, end=end, request=request, export=True
-    )
+        user=request.user, checkpoint=checkpoint, start=start, end=end, request=request, export=stamp,
+        fmt="print",
+    )  # fmt: skip
     context = {
         "listing": listing,
         "headers": headers(),
         "period": period(listing),
         "reported": chinese_date(timezone.localdate()),
+        **stamp_context(stamp),
     }
     return render(request, "checkpoints/outside_print.html", context)
 
 
 @scoped
 def outside_download(request: ScopedRequest, checkpoint_id: int) -> HttpResponseBase:
-    """The list as an xlsx file (A4 landscape, the same layout; audited as an export)."""
+    """The list as an xlsx file (A4 landscape, the same layout, the exporter's name in its header; a
+    purpose required; audited as an export)."""
     checkpoint = _hub(request, checkpoint_id)
     start, end, error = _range(request)
     if error:
         messages.error(request, error)
         return redirect("checkpoints:outside", checkpoint.pk)
+    try:
+        stamp = stamp_for(request.user, purpose_from_request(request))
+    except PurposeError as exc:
+        return purpose_page(request, str(exc), title=_("外地人员移交清单"))
     listing = outside_handovers(
-        user=request.user, checkpoint=checkpoint, start=start, end=end, request=request, export=True
-    )
+        user=request.user, checkpoint=checkpoint, start=start, end=end, request=request, export=stamp,
+        fmt="xlsx",
+    )  # fmt: skip
     out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # FileResponse closes it
-    outside_xlsx(listing, out)
+    outside_xlsx(listing, out, stamp=stamp)
     out.seek(0)
     name = f"外地人员移交清单-{checkpoint.pk}-{start.isoformat()}"
     if end != start:

@@ -24,6 +24,7 @@ from epigrid.checkpoints.models import Checkpoint, Disposition, HubObservation, 
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.lib.idcard import parse_id
+from epigrid.privacy.exports import Stamp, export_audit
 
 RANGE_MAX_DAYS = 31  # a month at most on one list
 
@@ -126,10 +127,13 @@ def outside_handovers(
     start: dt.date,
     end: dt.date,
     request: HttpRequest | None = None,
-    export: bool = False,
+    export: Stamp | None = None,
+    fmt: str = "",
 ) -> OutsideList:
     """The hub's outside-district travellers registered from ``start`` to ``end``, grouped by destination
-    (sorted by name of the destination, then time); identifiers as the role may see them; audited."""
+    (sorted by name of the destination, then time); identifiers as the role may see them; audited: a
+    reading as READ, an export (``export``: the exporter's stamp, ``fmt``: print or xlsx) as EXPORT with
+    its purpose, rows and columns (``privacy.exports``)."""
     rows = list(
         outside_rows(checkpoint=checkpoint, start=start, end=end)
         .select_related("passage", "observation")
@@ -160,23 +164,36 @@ def outside_handovers(
                 checked_at=timezone.localtime(passage.checked_at),
             )
         )
-    if rows or export:
+    detail = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "persons": [r.person_id for r in rows if r.person_id],
+        "full_identifiers": caps.full_id_number,
+    }
+    if export is not None:
+        export_audit(
+            actor=user, stamp=export, object_type="outside_handover_list", object_id=checkpoint.pk,
+            region_path=checkpoint.region.path, rows=len(rows), columns=COLUMNS,
+            filters=("checkpoint", "start", "end"), fmt=fmt, request=request, extra=detail,
+        )  # fmt: skip
+    elif rows:
         audit_log(
             actor=user,
-            action=AuditEvent.Action.EXPORT if export else AuditEvent.Action.READ,
+            action=AuditEvent.Action.READ,
             object_type="outside_handover_list",
             object_id=checkpoint.pk,
             region_path=checkpoint.region.path,
-            detail={
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "rows": len(rows),
-                "persons": [r.person_id for r in rows if r.person_id],
-                "full_identifiers": caps.full_id_number,
-            },
+            detail={**detail, "rows": len(rows)},
             request=request,
         )
     return OutsideList(checkpoint, start, end, list(groups.values()))
+
+
+# The list's columns by field name (what the audit records of an export).
+COLUMNS = (
+    "seq", "name", "sex", "id_number", "phone", "service_no", "origin", "destination", "key_area",
+    "temperature", "disposition",
+)  # fmt: skip
 
 
 def headers() -> list[str]:
@@ -192,9 +209,10 @@ def period(listing: OutsideList) -> str:
     return f"{chinese_date(listing.start)}至{chinese_date(listing.end)}"
 
 
-def outside_xlsx(listing: OutsideList, out: IO[bytes]) -> int:
+def outside_xlsx(listing: OutsideList, out: IO[bytes], *, stamp: Stamp) -> int:
     """Write the list as an xlsx sheet in the official layout (title, unit and date, grouped rows, the
-    signature lines) through the department forms' writer; return the number of rows."""
+    signature lines) through the department forms' writer, the exporter's ``stamp`` in its header and
+    footer; return the number of rows."""
     from epigrid.deptforms.export import Sheet, write_sheet
 
     sheet = Sheet(
@@ -223,4 +241,4 @@ def outside_xlsx(listing: OutsideList, out: IO[bytes]) -> int:
                 )  # fmt: skip
         return out_rows
 
-    return write_sheet(out, sheet, numbered())
+    return write_sheet(out, sheet, numbered(), stamp=stamp)

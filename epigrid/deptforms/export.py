@@ -24,6 +24,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from epigrid.lib.cells import cell_text
+from epigrid.privacy.exports import Stamp, watermark_xlsx
 
 WIDTH_SAMPLE = 200  # rows read ahead to fit the column widths
 WIDTH_MAX = 48
@@ -90,8 +91,11 @@ class _Cells:
         return cell
 
 
-def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[object]]]) -> int:
-    """Write the workbook to ``out`` and return the number of data rows."""
+def write_sheet(
+    out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[object]]], *, stamp: Stamp
+) -> int:
+    """Write the workbook to ``out``, the exporter's ``stamp`` in every page's header and footer and in
+    the document properties (``privacy.exports``); return the number of data rows."""
     wb = Workbook(write_only=True)
     ws: WriteOnlyWorksheet = wb.create_sheet(title=sheet.title[:31] or "Sheet1")
     columns = max(len(sheet.headers), 1)
@@ -142,5 +146,6 @@ def write_sheet(out: IO[bytes], sheet: Sheet, rows: Iterable[tuple[str, list[obj
         count += 1
     if sheet.total is not None:
         ws.append([_body(ws, v, bold=True) for v in sheet.total])
+    watermark_xlsx(wb, stamp)
     wb.save(out)
     return count

@@ -31,6 +31,7 @@ from epigrid.deptforms.fields import CATALOGUE, CHECKPOINT_COLUMNS, SITE_COLUMNS
 from epigrid.deptforms.models import FormRevision, FormTemplate, Grouping, Kind, RowSource
 from epigrid.deptforms.rows import DATE_FIELDS, Masking, PeopleRow, figures_table, people_rows
 from epigrid.monitoring.models import Episode
+from epigrid.privacy.exports import PurposeError, export_audit, purpose_clean, stamp_for
 from epigrid.regions.models import Region
 from epigrid.regions.scope import scope_for
 from epigrid.reports.indicators import INDICATORS, report_cutoff
@@ -270,11 +271,16 @@ class ExportResult:
 
 
 def form_export(
-    *, actor: User, form: FormTemplate, region: Region, day: dt.date, out: IO[bytes],
+    *, actor: User, form: FormTemplate, region: Region, day: dt.date, out: IO[bytes], purpose: str,
     request: HttpRequest | None = None,
 ) -> ExportResult:  # fmt: skip
-    """Write ``form`` for ``region``'s tree as of ``day``'s cut-off to ``out`` as xlsx; audited."""
+    """Write ``form`` for ``region``'s tree as of ``day``'s cut-off to ``out`` as xlsx, stamped with the
+    exporter and ``purpose`` (required: ``privacy.exports``); audited with purpose, rows and columns."""
     _check_export(actor=actor, region=region, day=day)
+    try:
+        stamp = stamp_for(actor, purpose_clean(purpose))
+    except PurposeError as exc:
+        raise FormError({"purpose": [str(exc)]}) from None
     sheet = _sheet(actor=actor, form=form, region=region, day=day)
     masking = Masking.for_user(form=form, caps=actor.caps)
     cutoff = report_cutoff(day)
@@ -287,16 +293,17 @@ def form_export(
             lines=[header, *sheet.lines] if header else sheet.lines,
             total=total if len(table.rows) > 1 else None,
         )
-        count = write_sheet(out, sheet, (("", [name, *values]) for name, values in table.rows))
+        count = write_sheet(out, sheet, (("", [name, *values]) for name, values in table.rows), stamp=stamp)
     else:
         rows = people_rows(form=form, region=region, day=day, cutoff=cutoff, masking=masking)
-        count = write_sheet(out, sheet, _numbered(rows))
-    audit_log(
-        actor=actor, action=AuditEvent.Action.EXPORT, object_type="dept_form", object_id=form.name,
-        region_path=region.path, request=request,
-        detail={
+        count = write_sheet(out, sheet, _numbered(rows), stamp=stamp)
+    export_audit(
+        actor=actor, stamp=stamp, object_type="dept_form", object_id=form.name, region_path=region.path,
+        rows=count, columns=[c["key"] for c in form.columns], filters=[*form.filters, "region", "date"],
+        fmt="xlsx", request=request,
+        extra={
             "form": form.name, "version": form.version, "region": region.pk, "day": day.isoformat(),
-            "rows": count, "identifiers": masking.id_number or masking.phone,
+            "identifiers": masking.id_number or masking.phone,
         },
     )  # fmt: skip
     file_name = f"{form.title}_{region.name}_{day.isoformat()}.xlsx"

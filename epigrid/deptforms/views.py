@@ -31,6 +31,7 @@ from epigrid.deptforms.services import (
     form_revise,
 )
 from epigrid.monitoring.models import Episode
+from epigrid.privacy.exports import PURPOSE_PARAM, purpose_page
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_get_for_user, region_roots_for_user, regions_for_user
 from epigrid.reports.indicators import GROUP_LABELS as INDICATOR_GROUPS
@@ -98,7 +99,8 @@ def form_detail(request: ScopedRequest, name: str) -> HttpResponse:
 
 @scoped
 def form_export_view(request: ScopedRequest, name: str) -> HttpResponseBase:
-    """Download the form as xlsx for ?region=&date=; a future day or a bad date goes back with the reason."""
+    """Download the form as xlsx for ?region=&date=&purpose=; a future day or a bad date goes back with the
+    reason, a missing or unusable purpose (导出用途) is asked for again."""
     user = request.user
     form = form_get_for_user(user=user, name=name)
     region, day, error = _region_and_day(request)
@@ -109,9 +111,14 @@ def form_export_view(request: ScopedRequest, name: str) -> HttpResponseBase:
         return redirect("deptforms:detail", form.name)
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # FileResponse closes it
     try:
-        result = form_export(actor=user, form=form, region=region, day=day, out=out, request=request)
+        result = form_export(
+            actor=user, form=form, region=region, day=day, out=out, request=request,
+            purpose=request.GET.get(PURPOSE_PARAM, ""),
+        )  # fmt: skip
     except FormError as exc:
         out.close()
+        if "purpose" in exc.errors:  # asked again, with the reason; nothing was exported
+            return purpose_page(request, "；".join(exc.errors["purpose"]), title=form.title)
         messages.error(request, str(exc))
         return redirect("deptforms:detail", form.name)
     out.seek(0)

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from epigrid.core.audit import audit_log
-from epigrid.core.models import AuditEvent, User
+from epigrid.core.models import User
 from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope
 from epigrid.monitoring.models import Episode, HealthCheck
 from epigrid.monitoring.policy import slots
 from epigrid.people.models import Symptom
 from epigrid.people.selectors import PersonView, present
+from epigrid.privacy.exports import Stamp, export_audit
 
 
 @dataclass(frozen=True)
@@ -50,17 +50,19 @@ def _cell(check: HealthCheck | None) -> FormCell:
     return FormCell(str(check.temperature), check.fever)
 
 
-def monitoring_form(*, user: User, episode_id: int, request: HttpRequest | None = None) -> MonitoringForm:
-    """Return the form of an episode in the user's scope (404 otherwise); the printing is logged."""
+# The form's fields (what the audit of a printing records as its columns).
+COLUMNS = (
+    "name", "sex", "phone", "kind", "basis", "last_exposure", "period", "address", "doctor", "cadre",
+    "day", "temperature", "symptoms", "went_out", "recorded_by",
+)  # fmt: skip
+
+
+def monitoring_form(
+    *, user: User, episode_id: int, stamp: Stamp, request: HttpRequest | None = None
+) -> MonitoringForm:
+    """Return the form of an episode in the user's scope (404 otherwise); the printing is logged as an
+    export with the exporter's ``stamp`` (purpose, rows: the days of the form)."""
     episode = episode_in_scope(user=user, episode_id=episode_id)
-    audit_log(
-        actor=user,
-        action=AuditEvent.Action.EXPORT,
-        object_type="episode_form",
-        object_id=episode.pk,
-        detail={"person": episode.person_id},
-        request=request,
-    )
     policy_slots = slots(episode.policy)
     current = {(c.day, c.slot): c for c in episode_checks(episode=episode)}
     labels = dict(Symptom.choices)
@@ -89,6 +91,11 @@ def monitoring_form(*, user: User, episode_id: int, request: HttpRequest | None 
                 by="、".join(sorted(r for r in recorders if r)),
             )
         )
+    export_audit(
+        actor=user, stamp=stamp, object_type="episode_form", object_id=episode.pk,
+        region_path="", rows=len(days), columns=COLUMNS, filters=("episode",), fmt="print",
+        request=request, extra={"person": episode.person_id},
+    )  # fmt: skip
     return MonitoringForm(
         episode=episode,
         person=present(person=episode.person, user=user),

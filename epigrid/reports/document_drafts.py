@@ -19,6 +19,7 @@ from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import AuditEvent, User
 from epigrid.core.roles import Role
+from epigrid.privacy.exports import Stamp, export_audit, stamp_for
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.reports.document import SECTION_HEADINGS, ReportDocument
@@ -220,19 +221,21 @@ def report_export_log(
     fmt: str,
     state: DocumentState,
     request: HttpRequest | None = None,
+    stamp: Stamp | None = None,
 ) -> None:
-    """Record one export of the report (.docx download, or the command line's file)."""
-    audit_log(
+    """Record one export of the report (.docx download, or the command line's file) through
+    ``privacy.exports``: the purpose of the stamp (the page requires one; the command line, run by the
+    operator on the server, records none), its sections as rows and columns, the town and day."""
+    export_audit(
         actor=actor,
-        action=AuditEvent.Action.EXPORT,
+        stamp=stamp or stamp_for(actor, ""),
         object_type=OBJECT_TYPE,
         object_id=object_id(town, day),
         region_path=town.path,
-        detail={
-            "format": fmt,
-            "draft": state.draft.pk if state.draft else None,
-            "issued": state.issued,
-        },
+        rows=len(state.report.sections),
+        columns=[s.key for s in state.report.sections],
+        filters=("town", "day"),
+        fmt=fmt,
         request=request,
-        username="" if actor is not None else "command line",
+        extra={"draft": state.draft.pk if state.draft else None, "issued": state.issued},
     )

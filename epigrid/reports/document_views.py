@@ -14,6 +14,13 @@ from django.views.decorators.http import require_GET
 
 from epigrid.core.access import ScopedRequest, scoped
 from epigrid.core.clock import local_today, now
+from epigrid.privacy.exports import (
+    PurposeError,
+    purpose_from_request,
+    purpose_page,
+    stamp_for,
+    watermark_docx,
+)
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_ancestors, region_roots_for_user, regions_for_user
 from epigrid.reports.document import SECTION_HEADINGS
@@ -182,14 +189,21 @@ def document_discard(request: ScopedRequest, region_id: int, day: str) -> HttpRe
 @scoped
 @require_GET
 def document_docx(request: ScopedRequest, region_id: int, day: str) -> HttpResponse:
-    """Download the report as a .docx laid out per GB/T 9704-2012 (logged as an export)."""
+    """Download the report as a .docx laid out per GB/T 9704-2012: a purpose is asked for first, the
+    exporter's name and the time head every page, and the download is logged as an export."""
     town, date = _town(request, region_id), _day(day)
     if date > local_today():
         messages.error(request, str(FUTURE))
         return redirect(reverse("reports:document:home"))
+    try:
+        stamp = stamp_for(request.user, purpose_from_request(request))
+    except PurposeError as exc:
+        return purpose_page(request, str(exc), title=_("工作报告"))
     state = document_state(town=town, day=date)
-    content = write_docx(state.report)
-    report_export_log(actor=request.user, town=town, day=date, fmt="docx", state=state, request=request)
+    content = watermark_docx(write_docx(state.report), stamp)
+    report_export_log(
+        actor=request.user, town=town, day=date, fmt="docx", state=state, request=request, stamp=stamp
+    )
     name = f"{town.name}{date.month}月{date.day}日工作报告.docx"
     return HttpResponse(
         content,

@@ -49,7 +49,8 @@ def test_town_edits_issues_and_downloads_the_report(
     page.screenshot(path=screenshots / "72-report-document-desktop.png", full_page=True)
 
     with page.expect_download() as download:
-        page.get_by_role("link", name="下载 Word 文档（.docx）").click()
+        page.get_by_label("导出用途").fill("报送上级指挥部")
+        page.get_by_role("button", name="下载 Word 文档（.docx）").click()
     assert download.value.suggested_filename.endswith("工作报告.docx")
 
     page.get_by_role("button", name="签发（签发后不能再修改）").click()

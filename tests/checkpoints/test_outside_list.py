@@ -81,12 +81,18 @@ def test_the_page_the_print_and_the_file(world, station, arrivals):
     client.force_login(world.town_officer)
     page = client.get(f"/checkpoints/{station.pk}/outside-handovers/", {"day": arrivals.isoformat()})
     assert page.status_code == 200 and "陕西省西安市（2人）" in page.content.decode()
-    printed = client.get(f"/checkpoints/{station.pk}/outside-handovers/print/", {"day": arrivals.isoformat()})
+    printed = client.get(
+        f"/checkpoints/{station.pk}/outside-handovers/print/",
+        {"day": arrivals.isoformat(), "purpose": "移交属地"},
+    )
     body = printed.content.decode()
     assert printed.status_code == 200 and "<h1>外地人员移交清单</h1>" in body
     assert chinese_date(arrivals) in body and "填报单位：甲镇人民政府" in body and "审核人：" in body
     assert ID_A in body and "<script" not in body
-    download = client.get(f"/checkpoints/{station.pk}/outside-handovers.xlsx", {"day": arrivals.isoformat()})
+    download = client.get(
+        f"/checkpoints/{station.pk}/outside-handovers.xlsx",
+        {"day": arrivals.isoformat(), "purpose": "移交属地"},
+    )
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(b"".join(download.streaming_content))).active
     values = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]

@@ -22,7 +22,14 @@ def export(user, name: str, region, day: dt.date | None = None) -> tuple[Workshe
     """Export a form and read the workbook back."""
     out = io.BytesIO()
     form = FormTemplate.objects.get(name=name)
-    result = form_export(actor=user, form=form, region=region, day=day or timezone.localdate(), out=out)
+    result = form_export(
+        actor=user,
+        form=form,
+        region=region,
+        day=day or timezone.localdate(),
+        out=out,
+        purpose="报送上级指挥部",
+    )
     out.seek(0)
     return load_workbook(out).active, result
 

@@ -26,16 +26,22 @@ def test_list_and_detail(world):
 
 def test_export_returns_the_workbook_scoped_and_audited(world, records):
     client = token_client(world.town_officer)
-    response = client.get(f"{API}/forms/returnee-register/export", {"region_id": world.town.pk})
+    response = client.get(
+        f"{API}/forms/returnee-register/export", {"region_id": world.town.pk, "purpose": "核查"}
+    )
     assert response.status_code == 200
     assert response["X-Row-Count"] == "1" and response["X-Form-Version"] == "1"
     ws = load_workbook(io.BytesIO(response.content)).active
     assert ws["A1"].value == "返乡人员登记表"
     assert AuditEvent.objects.filter(object_type="dept_form", action="export").count() == 1
-    outside = client.get(f"{API}/forms/returnee-register/export", {"region_id": world.street.pk})
+    outside = client.get(
+        f"{API}/forms/returnee-register/export", {"region_id": world.street.pk, "purpose": "核查"}
+    )
     assert outside.status_code == 404
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    future = client.get(f"{API}/forms/health-daily/export", {"region_id": world.town.pk, "date": tomorrow})
+    future = client.get(
+        f"{API}/forms/health-daily/export", {"region_id": world.town.pk, "date": tomorrow, "purpose": "核查"}
+    )
     assert future.status_code == 400 and "未来" in future.json()["detail"]
 
 

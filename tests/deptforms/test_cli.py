@@ -26,7 +26,7 @@ def test_export_writes_the_file_as_the_district_hq_by_default(world, records, tm
     out = StringIO()
     day = timezone.localdate().isoformat()
     call_command("forms", "export", "returnee-register", "--region", world.town.code, "--date", day,
-                 "--out", str(target), stdout=out)  # fmt: skip
+                 "--out", str(target), "--purpose", "报送上级指挥部", stdout=out)  # fmt: skip
     assert out.getvalue().strip() == f"{target}: returnee-register v1, 甲镇, {day}, 1 rows"
     ws = load_workbook(target).active
     assert ws["A1"].value == "返乡人员登记表"
@@ -37,7 +37,7 @@ def test_export_as_a_user_masks_for_that_user(world, records, tmp_path):
     target = tmp_path / "r.xlsx"
     call_command("forms", "export", "returnee-register", "--region", world.town.code,
                  "--date", timezone.localdate().isoformat(), "--out", str(target), "--user", "town",
-                 stdout=StringIO())  # fmt: skip
+                 "--purpose", "报送上级指挥部", stdout=StringIO())  # fmt: skip
     assert world.zhang.id_number in str(
         [c.value for row in load_workbook(target).active.iter_rows() for c in row]
     )
@@ -56,7 +56,7 @@ def test_export_as_a_user_masks_for_that_user(world, records, tmp_path):
 def test_bad_input_is_one_line_and_writes_nothing(world, tmp_path, args, message):
     target = tmp_path / "x.xlsx"
     with pytest.raises(CommandError, match=message):
-        call_command("forms", "export", *args, "--out", str(target), stdout=StringIO())
+        call_command("forms", "export", *args, "--out", str(target), "--purpose", "核查", stdout=StringIO())
     assert not target.exists()
 
 
@@ -65,5 +65,5 @@ def test_a_future_day_is_refused(world, tmp_path):
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     with pytest.raises(CommandError, match="不能导出未来日期的表格"):
         call_command("forms", "export", "health-daily", "--region", "420199", "--date", tomorrow,
-                     "--out", str(target), stdout=StringIO())  # fmt: skip
+                     "--out", str(target), "--purpose", "核查", stdout=StringIO())  # fmt: skip
     assert not target.exists()

@@ -79,7 +79,14 @@ def test_cells_that_would_start_a_formula_are_text(world, records):
     )
     out = io.BytesIO()
     form = FormTemplate.objects.get(name="returnee-register")
-    form_export(actor=world.town_officer, form=form, region=world.town, day=timezone.localdate(), out=out)
+    form_export(
+        actor=world.town_officer,
+        form=form,
+        region=world.town,
+        day=timezone.localdate(),
+        out=out,
+        purpose="核查",
+    )
     out.seek(0)
     ws = load_workbook(out).active
     values = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
@@ -92,7 +99,14 @@ def test_a_region_outside_the_scope_is_not_found_and_nothing_is_logged(world, re
     form = FormTemplate.objects.get(name="returnee-register")
     for user, region in [(world.outsider, world.town), (world.grid_worker_b, world.grid_a)]:
         with pytest.raises(Http404):
-            form_export(actor=user, form=form, region=region, day=timezone.localdate(), out=io.BytesIO())
+            form_export(
+                actor=user,
+                form=form,
+                region=region,
+                day=timezone.localdate(),
+                out=io.BytesIO(),
+                purpose="核查",
+            )
     assert not AuditEvent.objects.filter(object_type="dept_form").exists()
 
 
@@ -100,7 +114,9 @@ def test_a_day_in_the_future_is_refused(world):
     form = FormTemplate.objects.get(name="health-daily")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(FormError) as refused:
-        form_export(actor=world.hq, form=form, region=world.district, day=tomorrow, out=io.BytesIO())
+        form_export(
+            actor=world.hq, form=form, region=world.district, day=tomorrow, out=io.BytesIO(), purpose="核查"
+        )
     assert refused.value.errors == {"date": [str(ERR_FUTURE)]}
 
 
@@ -110,6 +126,13 @@ def test_every_export_is_audited_with_form_version_region_and_count_but_no_perso
     assert event.user == world.town_officer
     assert event.object_id == "returnee-register"
     assert event.region_path == world.town.path
+    form = FormTemplate.objects.get(name="returnee-register")
+    assert {k: event.detail.pop(k) for k in ("purpose", "columns", "filters", "format")} == {
+        "purpose": "报送上级指挥部",
+        "columns": [c["key"] for c in form.columns],
+        "filters": sorted([*form.filters, "region", "date"]),
+        "format": "xlsx",
+    }
     assert event.detail == {
         "form": "returnee-register",
         "version": 1,

@@ -65,7 +65,8 @@ def test_the_home_monitoring_preview_links_each_row_to_its_printable_14_day_form
 
 def test_the_export_downloads_the_workbook(world, records):
     response = _client(world.town_officer).get(
-        reverse("deptforms:export", args=["returnee-register"]), {"region": world.village_a.pk}
+        reverse("deptforms:export", args=["returnee-register"]),
+        {"region": world.village_a.pk, "purpose": "报送上级指挥部"},
     )
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
@@ -77,7 +78,7 @@ def test_the_export_downloads_the_workbook(world, records):
 def test_a_region_outside_the_scope_is_404_and_a_future_day_is_refused_with_the_reason(world):
     client = _client(world.grid_worker_a)
     url = reverse("deptforms:export", args=["health-daily"])
-    assert client.get(url, {"region": world.grid_b.pk}).status_code == 404
+    assert client.get(url, {"region": world.grid_b.pk, "purpose": "核查"}).status_code == 404
     assert (
         client.get(
             reverse("deptforms:detail", args=["health-daily"]), {"region": world.grid_b.pk}
@@ -85,7 +86,7 @@ def test_a_region_outside_the_scope_is_404_and_a_future_day_is_refused_with_the_
         == 404
     )
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
-    response = client.get(url, {"region": world.grid_a.pk, "date": tomorrow}, follow=True)
+    response = client.get(url, {"region": world.grid_a.pk, "date": tomorrow, "purpose": "核查"}, follow=True)
     assert str(ERR_FUTURE) in response.content.decode()
     assert not AuditEvent.objects.filter(object_type="dept_form").exists()
 

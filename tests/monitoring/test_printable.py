@@ -14,6 +14,7 @@ from django.utils import timezone
 from epigrid.core.models import AuditEvent
 from epigrid.monitoring.models import HealthCheck
 from epigrid.monitoring.printable import monitoring_form
+from epigrid.privacy.exports import stamp_for
 
 
 def _check(episode, day, slot, temperature, **kwargs):
@@ -34,7 +35,8 @@ def test_form_has_a_line_per_day_with_current_readings(world, open_episode):
     _check(
         episode, first + dt.timedelta(days=1), "am", "37.8", fever=True, symptoms=["cough"], channel="self"
     )
-    form = monitoring_form(user=world.village_leader, episode_id=episode.pk)
+    stamp = stamp_for(world.village_leader, "入户随访")
+    form = monitoring_form(user=world.village_leader, episode_id=episode.pk, stamp=stamp)
     assert len(form.days) == 14 and form.slot_labels == ["上午", "下午"]
     day1, day2, day3 = form.days[:3]
     assert [c.temperature for c in day1.cells] == ["36.5", "36.6"] and day1.symptoms == "无"
@@ -46,14 +48,18 @@ def test_form_has_a_line_per_day_with_current_readings(world, open_episode):
 def test_form_is_scoped(world, open_episode):
     episode = open_episode(world.zhang)
     with pytest.raises(Http404):
-        monitoring_form(user=world.grid_worker_b, episode_id=episode.pk)
+        monitoring_form(
+            user=world.grid_worker_b, episode_id=episode.pk, stamp=stamp_for(world.grid_worker_b, "核查")
+        )
 
 
 def test_form_page_prints_and_masks_for_hq(world, open_episode):
     episode = open_episode(world.zhang)
     client = Client()
     client.force_login(world.hq)
-    body = client.get(reverse("monitoring:episode_form", args=[episode.pk])).content.decode()
+    body = client.get(
+        reverse("monitoring:episode_form", args=[episode.pk]), {"purpose": "核查"}
+    ).content.decode()
     assert "居家隔离人员健康监测登记表" in body and "张伟" in body
     assert world.zhang.phone not in body  # HQ sees phones masked
     assert "<style" not in body and "<script" not in body  # the page keeps the content security policy

@@ -100,7 +100,7 @@ def test_a_bad_date_is_not_found_and_a_future_one_refused_with_a_message(world):
 
 
 def test_docx_download_is_logged_as_an_export(world, day):
-    response = _client(world.department).get(_url("docx", world.town, day))
+    response = _client(world.department).get(_url("docx", world.town, day), {"purpose": "报送上级指挥部"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
@@ -114,7 +114,10 @@ def test_docx_download_is_logged_as_an_export(world, day):
         "report_document",
         object_id(world.town, day),
     )
-    assert event.detail == {"format": "docx", "draft": None, "issued": False}
+    assert (event.detail["format"], event.detail["draft"], event.detail["issued"]) == ("docx", None, False)
+    assert event.detail["purpose"] == "报送上级指挥部" and event.detail["rows"] == len(
+        event.detail["columns"]
+    )
 
 
 def test_htmx_save_keeps_the_edit_and_the_docx_carries_it(world, day):
@@ -134,7 +137,7 @@ def test_htmx_save_keeps_the_edit_and_the_docx_carries_it(world, day):
     assert problems["paragraphs"] == ["一是口罩不足。", "二是（乙村）消毒液不足。"]
     event = AuditEvent.objects.get(object_type="report_document", action=AuditEvent.Action.CREATE)
     assert event.detail == {"draft": draft.pk, "fields": ["problems", "title"]}
-    docx = Document(io.BytesIO(client.get(_url("docx", world.town, day)).content))
+    docx = Document(io.BytesIO(client.get(_url("docx", world.town, day), {"purpose": "存档"}).content))
     texts = [p.text for p in docx.paragraphs]
     assert "甲镇关于工作进展情况的报告" == texts[0] and "二是（乙村）消毒液不足。" in texts
 

@@ -1,4 +1,5 @@
-"""`epigrid forms list` and `epigrid forms export NAME --region CODE --date DAY --out FILE.xlsx`."""
+"""`epigrid forms list` and
+`epigrid forms export NAME --region CODE --date DAY --purpose TEXT --out FILE.xlsx`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ class Command(BaseCommand):
         exp.add_argument("--region", required=True, help="division code of the region, e.g. 420199100")
         exp.add_argument("--date", required=True, help="report day YYYY-MM-DD (not in the future)")
         exp.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+        exp.add_argument(
+            "--purpose", required=True, help="导出用途: why the data is exported (2-200 characters; audited)"
+        )
         exp.add_argument(
             "--user",
             default="",
@@ -59,7 +63,9 @@ class Command(BaseCommand):
             raise CommandError(f"{out}: the output file must end in .xlsx")
         try:
             with out.open("wb") as stream:
-                result = form_export(actor=user, form=form, region=region, day=day, out=stream)
+                result = form_export(
+                    actor=user, form=form, region=region, day=day, out=stream, purpose=options["purpose"]
+                )
         except Http404:
             out.unlink(missing_ok=True)
             raise CommandError(
