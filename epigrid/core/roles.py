@@ -53,6 +53,10 @@ class Capabilities:
     # Public information (``epigrid.publicinfo``): the daily bulletin, guidance texts and hotlines of a
     # district or town are published by its command HQ or its town/street office.
     publish_info: bool = False
+    # Reading the person registry (people, households, a grid's household list, /api/v1/persons): every
+    # role but the police station, whose work is the clues of its area (each clue carries the contact it
+    # needs); a role without it gets 403 on the registry's pages and API, and an empty registry scope.
+    read_registry: bool = False
 
     @property
     def manage_staff(self) -> bool:
@@ -75,26 +79,30 @@ CAPABILITIES: dict[str, Capabilities] = {
         grants=_FIELD_ROLES
         | {Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.DEPARTMENT, Role.POLICE, Role.CLINIC},
         upload_lists=True, merge_people=True, classify_cases=True, define_forms=True, record_triage=True,
-        publish_info=True,
+        publish_info=True, read_registry=True,
     ),
     # A town or street office sets up its own village leaders, grid workers and checkpoint staff.
     Role.TOWN_OFFICER: Capabilities(
         True, True, True, False, False, grants=_FIELD_ROLES, upload_lists=True, merge_people=True,
-        classify_cases=True, record_triage=True, publish_info=True,
+        classify_cases=True, record_triage=True, publish_info=True, read_registry=True,
     ),
-    Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False),
+    Role.VILLAGE_LEADER: Capabilities(True, True, True, False, False, read_registry=True),
     # Grid workers call households every day but never need the ID number in a list.
-    Role.GRID_WORKER: Capabilities(True, False, True, False, False),
-    Role.DEPARTMENT: Capabilities(False, False, False, False, False, upload_lists=True, define_forms=True),
-    Role.CHECKPOINT: Capabilities(True, False, False, False, False),
-    # A police station reads and settles the clues of its area; identifiers of the registry stay masked.
+    Role.GRID_WORKER: Capabilities(True, False, True, False, False, read_registry=True),
+    Role.DEPARTMENT: Capabilities(
+        False, False, False, False, False, upload_lists=True, define_forms=True, read_registry=True
+    ),
+    Role.CHECKPOINT: Capabilities(True, False, False, False, False, read_registry=True),
+    # A police station reads and settles the clues of its area and does not read the registry.
     # Its accounts are set up by the system administrator (who grants every role).
     Role.POLICE: Capabilities(False, False, False, False, False, handle_clues=True),
     # A fever clinic (or a township health centre's fever room) registers the people with fever it sees,
     # from anywhere in the district: it reads identifiers in full to identify and call back patients,
     # and writes the visit and what follows from it (``record_triage``), nothing else: no registry edits.
-    Role.CLINIC: Capabilities(False, True, True, False, False, record_triage=True),
-    Role.ADMIN: Capabilities(True, False, False, True, True, grants=frozenset(Role.values)),
+    Role.CLINIC: Capabilities(False, True, True, False, False, record_triage=True, read_registry=True),
+    Role.ADMIN: Capabilities(
+        True, False, False, True, True, grants=frozenset(Role.values), read_registry=True
+    ),
 }  # fmt: skip
 
 _NOTHING = Capabilities(False, False, False, False, False)

@@ -22,6 +22,7 @@ from epigrid.regions.selectors import household_get_for_user, region_ancestors
 
 
 @scoped
+@requires("read_registry")
 def search(request: ScopedRequest) -> HttpResponse:
     """Search people in scope by ID number, phone or name (homophones included)."""
     text = request.GET.get("q", "").strip()
@@ -30,6 +31,7 @@ def search(request: ScopedRequest) -> HttpResponse:
 
 
 @scoped
+@requires("read_registry")
 def unplaced(request: ScopedRequest) -> HttpResponse:
     """List the people the lists sent down who have not been found at a door yet."""
     page = unplaced_for_user(user=request.user, page=request.GET.get("page"))

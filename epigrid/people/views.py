@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from epigrid.core.access import ScopedRequest, scoped
+from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.people.placement import cadre_choices
 from epigrid.people.selectors import people_in_household, person_get_for_user
 from epigrid.regions.selectors import household_get_for_user, region_ancestors
 
 
 @scoped
+@requires("read_registry")
 def person_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
     """Open one person's record; the opening is logged."""
     view = person_get_for_user(user=request.user, person_id=person_id, request=request)
@@ -23,6 +24,7 @@ def person_detail(request: ScopedRequest, person_id: int) -> HttpResponse:
 
 
 @scoped
+@requires("read_registry")
 def household_detail(request: ScopedRequest, household_id: int) -> HttpResponse:
     """Show a household and its members, identifiers masked by role; the reading is logged."""
     user = request.user

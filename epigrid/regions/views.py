@@ -30,7 +30,9 @@ def region_detail(request: ScopedRequest, region_id: int) -> HttpResponse:
         "children": selectors.region_children(region=region),
         "Level": Level,
     }
-    if region.level == Level.GRID:
+    # A grid's households (addresses and heads' names) are the registry: not for the police.
+    context["show_households"] = region.level == Level.GRID and user.caps.read_registry
+    if context["show_households"]:
         query = request.GET.get("q", "").strip()[:50]
         context["page"] = selectors.households_in_grid(
             user=user,
