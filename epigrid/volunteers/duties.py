@@ -9,6 +9,10 @@ it created, and the roster page and the API flag every shift that has one (``con
 one of the two is removed.
 
 Entering the same shift twice (same person, place and start) returns the first and writes nothing.
+
+A shift's phone as read (``duty_phone_for``): the number to call the person on duty is a work contact,
+shown in full to everyone who may read the roster (it is scoped); only a volunteer's *own* phone, when
+the shift gives no other number, stays personal data and is masked as the reader's role says.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from epigrid.checkpoints.models import Checkpoint
 from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today
 from epigrid.core.models import AuditEvent, User
+from epigrid.core.roles import Capabilities
+from epigrid.lib.phone import normalize_phone
 from epigrid.regions.models import Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.volunteers.errors import FieldError, VolunteerInvalid
@@ -36,6 +42,31 @@ from epigrid.volunteers.services import NOTE_MAX, phone_clean, require_manager, 
 
 DAYS_BACK = 31  # a roster may be completed afterwards for a month (the record of who was on duty)
 DAYS_AHEAD = 62  # and planned two months ahead
+
+
+def _same_number(a: str, b: str) -> bool:
+    first, second = normalize_phone(a), normalize_phone(b)
+    if first.valid and second.valid:
+        return first.normalized == second.normalized
+    return a.strip() == b.strip()
+
+
+def is_personal_phone(duty: Duty) -> bool:
+    """Tell whether the shift's phone is the volunteer's own number (personal data), not a duty line.
+
+    A staff member on duty is reached on the number given for the shift: a work contact. A volunteer's
+    shift defaults to the volunteer's own phone unless another number (the post's line) is given.
+    """
+    volunteer = duty.volunteer if duty.volunteer_id is not None else None
+    return volunteer is not None and _same_number(duty.phone, volunteer.phone)
+
+
+def duty_phone_for(caps: Capabilities, duty: Duty) -> str:
+    """The shift's phone as a reader with ``caps`` sees it: in full, but a volunteer's own number
+    masked unless the role sees phones in full."""
+    if is_personal_phone(duty):
+        return caps.identifiers("", duty.phone)[1]
+    return duty.phone
 
 
 def shift_bounds(day: dt.date, starts_at: dt.time, ends_at: dt.time) -> tuple[dt.datetime, dt.datetime]:

@@ -7,8 +7,10 @@ the place's gaps; on today's roster a place whose window holds the present momen
 covers now is marked. Shifts whose person is also on an overlapping shift elsewhere are flagged with
 the other place (named when it lies in the reader's scope, "辖区外" otherwise).
 
-Reading a roster shows names and phones of staff and volunteers: phones are masked as the role says
-and the reading is audited.
+Reading a roster shows names and phones of staff and volunteers: a shift's phone is the number to call
+whoever is on duty and is shown in full to every reader in scope; a volunteer's own phone (a shift
+that gives no other number) is masked as the role says (``duties.duty_phone_for``). The reading is
+audited.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from epigrid.core.clock import now
 from epigrid.core.models import AuditEvent, User
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for, subtree_q
-from epigrid.volunteers.duties import conflicts_for, duty_place
+from epigrid.volunteers.duties import conflicts_for, duty_phone_for, duty_place
 from epigrid.volunteers.models import Duty
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -166,7 +168,7 @@ def _shifts(user: User, duties: list[Duty], moment: dt.datetime | None) -> dict[
     return {
         d.pk: Shift(
             duty=d,
-            phone=caps.identifiers("", d.phone)[1],
+            phone=duty_phone_for(caps, d),
             on_now=moment is not None and d.start_at <= moment < d.end_at,
             conflicts=_conflict_labels(user, conflicts[d.pk]),
         )
