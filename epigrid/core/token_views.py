@@ -46,6 +46,7 @@ class TokenForm(forms.Form):
     days = forms.IntegerField(
         label=gettext_lazy("有效期（天）"),
         initial=DEFAULT_DAYS,
+        widget=forms.NumberInput(attrs={"min": MIN_DAYS, "max": MAX_DAYS}),
         help_text=gettext_lazy("到期后令牌自动失效，可随时吊销。"),
     )
 
