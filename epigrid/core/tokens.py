@@ -41,7 +41,7 @@ MAX_ACTIVE_PER_USER = 20
 NAME_MAX_LENGTH = 100
 
 ERR_NAME_REQUIRED = _("请填写令牌名称（用途）。")
-ERR_NAME_LONG = _("令牌名称不能超过 100 个字符。")
+ERR_NAME_LONG = _("令牌名称不能超过 %(count)d 个字符。")
 ERR_DAYS_RANGE = _("有效期须为 %(low)d 到 %(high)d 天。")
 ERR_TOO_MANY = _("您的有效令牌已达 %(count)d 个，请先吊销不再使用的令牌。")
 ERR_OWNER_DISABLED = _("该用户已停用，不能签发令牌。")
@@ -106,7 +106,7 @@ def api_token_create(*, actor: User | None, user: User, name: str, days: int | N
     if not clean_name:
         errors["name"] = str(ERR_NAME_REQUIRED)
     elif len(clean_name) > NAME_MAX_LENGTH:
-        errors["name"] = str(ERR_NAME_LONG)
+        errors["name"] = str(ERR_NAME_LONG) % {"count": NAME_MAX_LENGTH}
     if not MIN_DAYS <= lifetime <= MAX_DAYS:
         errors["days"] = days_range_message()
     if not user.is_active:
