@@ -237,7 +237,7 @@ class ActorOut(Schema):
 
 class TimelineEventOut(Schema):
     at: dt.datetime
-    kind: Literal["check", "ack", "episode", "visit", "list_row"]
+    kind: Literal["check", "ack", "episode", "visit", "list_row", "fever_visit"]
     code: str = Field(description="channel (roster, phone, self), action, episode step, presence or decision")
     label: str
     detail: str
