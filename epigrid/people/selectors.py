@@ -62,6 +62,8 @@ def people_in_household(
 
 def person_get_for_user(*, user: User, person_id: int, request: HttpRequest | None = None) -> PersonView:
     """Open one person's record: 404 when missing or not the user's, an audit event when shown."""
+    if not user.caps.read_registry:
+        raise PermissionDenied
     person = (
         Person.objects.filter(scope_for(user).rows_q(), pk=person_id)
         .select_related("household", "grid", "village", "town", "district")
