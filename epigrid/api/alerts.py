@@ -12,10 +12,10 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import actor, require
+from epigrid.api.common import ApiRouter, PathId, actor, require
 from epigrid.core.clock import now
 from epigrid.monitoring.alerts import (
     LIST_LIMIT,
@@ -28,7 +28,7 @@ from epigrid.monitoring.episode_selectors import episode_check, episode_in_scope
 from epigrid.monitoring.models import AlertAck
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["alerts"])
+router = ApiRouter(tags=["alerts"])
 
 
 class PersonRef(Schema):
@@ -167,7 +167,7 @@ def not_reported_list(request: HttpRequest, filters: Query[NotReportedFilter]) -
     response={201: AckOut},
     summary="Record what was done about an abnormal reading or a missed slot; the alert closes",
 )
-def ack_create(request: HttpRequest, episode_id: int, payload: AckIn) -> Status[dict[str, object]]:
+def ack_create(request: HttpRequest, episode_id: PathId, payload: AckIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
     episode = episode_in_scope(user=user, episode_id=episode_id)

@@ -13,10 +13,20 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import (
+    ApiRouter,
+    ErrorOut,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    audit_listing,
+    body_errors,
+    require,
+)
 from epigrid.cases.contacts import NewContact, contact_register
 from epigrid.cases.models import CaseStatus, Classification, ClassificationChange, Contact, Measure
 from epigrid.cases.selectors import (
@@ -36,7 +46,7 @@ from epigrid.people.models import Person
 from epigrid.people.selectors import person_get_for_user
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["cases"])
+router = ApiRouter(tags=["cases"])
 
 
 class CaseOut(Schema):
@@ -64,7 +74,7 @@ class RegionParam(Schema):
     region_id: int = Field(description="a district, town, village or grid in the caller's scope")
 
 
-class CountsOut(Schema):
+class CaseCountsOut(Schema):
     region_id: int
     confirmed: int = Field(description="confirmed and clinically diagnosed")
     suspected: int
@@ -145,7 +155,7 @@ class ContactsOut(Schema):
     exposures: list[ContactOut] = Field(description="the cases the person was exposed to")
 
 
-class NewPersonIn(Schema):
+class ContactNewPersonIn(Schema):
     name: str = Field(max_length=50)
     sex: Literal["", "M", "F"] = ""
     id_number: str = Field("", max_length=40)
@@ -156,7 +166,7 @@ class NewPersonIn(Schema):
 
 class ContactIn(Schema):
     contact_id: int | None = Field(None, description="a registered person (or new_person)")
-    new_person: NewPersonIn | None = None
+    new_person: ContactNewPersonIn | None = None
     setting: Contact.Setting
     last_exposure: dt.date
     source: str = Field("", max_length=100)
@@ -235,7 +245,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilter], page: Query[Page
     }
 
 
-@router.get("/cases/counts", response=CountsOut, summary="The four categories of a region subtree")
+@router.get("/cases/counts", response=CaseCountsOut, summary="The four categories of a region subtree")
 def case_counts(request: HttpRequest, params: Query[RegionParam]) -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=params.region_id)
@@ -285,17 +295,17 @@ def _classification(request: HttpRequest, person: Person) -> dict[str, object]:
     response=ClassificationOut,
     summary="A person's classification with its history (audited)",
 )
-def classification_get(request: HttpRequest, person_id: int) -> dict[str, object]:
+def classification_get(request: HttpRequest, person_id: PathId) -> dict[str, object]:
     view = person_get_for_user(user=actor(request), person_id=person_id, request=request)
     return _classification(request, view.person)
 
 
 @router.post(
     "/persons/{int:person_id}/classification",
-    response=ClassificationOut,
+    response={200: ClassificationOut, 409: ErrorOut},
     summary="Change a person's classification (allowed transitions only)",
 )
-def classification_post(request: HttpRequest, person_id: int, payload: ClassifyIn) -> dict[str, object]:
+def classification_post(request: HttpRequest, person_id: PathId, payload: ClassifyIn) -> dict[str, object]:
     user = actor(request)
     require(user, "classify_cases")
     person = person_for_case_write(user=user, person_id=person_id)
@@ -329,7 +339,7 @@ def _measure(m: Measure) -> dict[str, object]:
 
 
 @router.get("/persons/{int:person_id}/measures", response=list[MeasureOut], summary="A person's measures")
-def measure_list(request: HttpRequest, person_id: int) -> list[dict[str, object]]:
+def measure_list(request: HttpRequest, person_id: PathId) -> list[dict[str, object]]:
     user = actor(request)
     view = person_get_for_user(user=user, person_id=person_id, request=request)
     return [_measure(m) for m in case_panel(user=user, person=view.person, request=request).measures]
@@ -347,9 +357,11 @@ def _room(person: Person, room_id: int | None) -> Room | None:
 
 
 @router.post(
-    "/persons/{int:person_id}/measures", response={201: MeasureOut}, summary="Record a measure for a person"
+    "/persons/{int:person_id}/measures",
+    response={201: MeasureOut, 409: ErrorOut},
+    summary="Record a measure for a person",
 )
-def measure_create(request: HttpRequest, person_id: int, payload: MeasureIn) -> Status[dict[str, object]]:
+def measure_create(request: HttpRequest, person_id: PathId, payload: MeasureIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
     person = person_for_case_write(user=user, person_id=person_id)
@@ -374,7 +386,7 @@ def measure_create(request: HttpRequest, person_id: int, payload: MeasureIn) -> 
     response=ContactsOut,
     summary="The contacts a person named and the cases they were exposed to (audited)",
 )
-def contact_list(request: HttpRequest, person_id: int) -> dict[str, object]:
+def contact_list(request: HttpRequest, person_id: PathId) -> dict[str, object]:
     user = actor(request)
     view = person_get_for_user(user=user, person_id=person_id, request=request)
     panel = case_panel(user=user, person=view.person, request=request)
@@ -384,7 +396,7 @@ def contact_list(request: HttpRequest, person_id: int) -> dict[str, object]:
 def _contact_input(request: HttpRequest, case: Person, payload: ContactIn) -> Person | NewContact:
     user = actor(request)
     if (payload.contact_id is None) == (payload.new_person is None):
-        raise HttpError(422, _("请只提供 contact_id 或 new_person 其中之一"))
+        raise body_errors({"contact_id": _("请只提供 contact_id 或 new_person 其中之一")})
     if payload.contact_id is not None:
         return person_for_case_write(user=user, person_id=payload.contact_id)
     new = payload.new_person
@@ -406,10 +418,10 @@ def _contact_input(request: HttpRequest, case: Person, payload: ContactIn) -> Pe
 
 @router.post(
     "/persons/{int:person_id}/contacts",
-    response={201: ContactRegisteredOut, 200: ContactRegisteredOut},
+    response={201: ContactRegisteredOut, 200: ContactRegisteredOut, 409: ErrorOut},
     summary="Register a contact of a case: 201 when new, 200 when the pair was on record",
 )
-def contact_create(request: HttpRequest, person_id: int, payload: ContactIn) -> Status[dict[str, object]]:
+def contact_create(request: HttpRequest, person_id: PathId, payload: ContactIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "classify_cases")
     case = person_for_case_write(user=user, person_id=person_id)

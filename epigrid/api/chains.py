@@ -10,10 +10,10 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor
 from epigrid.cases.chain_selectors import (
     K_MAX,
     ClusterFilter,
@@ -27,7 +27,7 @@ from epigrid.cases.curve import CurveRangeError, curve_range, epidemic_curve
 from epigrid.core.clock import local_today
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["chains"])
+router = ApiRouter(tags=["chains"])
 
 
 class IndexOut(Schema):
@@ -167,7 +167,7 @@ def cluster_list(
     response=ClusterGraphOut,
     summary="The cluster a person belongs to: members (nodes) and contacts (edges), audited",
 )
-def cluster_detail(request: HttpRequest, person_id: int) -> dict[str, object]:
+def cluster_detail(request: HttpRequest, person_id: PathId) -> dict[str, object]:
     user = actor(request)
     detail = cluster_get_for_user(user=user, person_id=person_id, request=request)
     cluster, nodes, labels = detail.cluster, detail.graph.nodes, detail.labels
@@ -211,7 +211,7 @@ def cluster_detail(request: HttpRequest, person_id: int) -> dict[str, object]:
     response=HopsOut,
     summary=f"People within k contact links of a person (k 1 … {K_MAX}, either direction), audited",
 )
-def contact_hops(request: HttpRequest, person_id: int, filters: Query[HopsFilter]) -> dict[str, object]:
+def contact_hops(request: HttpRequest, person_id: PathId, filters: Query[HopsFilter]) -> dict[str, object]:
     user = actor(request)
     k = filters.k
     hops = contacts_within_hops_for_user(user=user, person_id=person_id, k=k, request=request)

@@ -13,10 +13,10 @@ import datetime as dt
 from typing import Literal
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.handovers import handover_close
 from epigrid.checkpoints.models import Handover, HubObservation
@@ -33,7 +33,7 @@ from epigrid.checkpoints.selectors import (
 from epigrid.core.clock import local_today, now
 from epigrid.core.models import User
 
-router = Router(tags=["checkpoints"])
+router = ApiRouter(tags=["checkpoints"])
 
 # Service field names that are not the API's.
 _API_FIELD = {"region": "region_id", "destination_region": "destination_region_id"}
@@ -151,7 +151,7 @@ def handover_list(
     response=HandoverOut,
     summary="Record what the village did: received or not found (a second call changes nothing)",
 )
-def handover_update(request: HttpRequest, handover_id: int, payload: HandoverCloseIn) -> dict[str, object]:
+def handover_update(request: HttpRequest, handover_id: PathId, payload: HandoverCloseIn) -> dict[str, object]:
     user = actor(request)
     handover = handover_get_for_user(user=user, handover_id=handover_id)
     require(user, "can_write")
@@ -250,7 +250,7 @@ def _stay(shown: RoomStay) -> dict[str, object]:
     response=RoomOut,
     summary="A transport hub's observation room: who is in it now, places free, stays ended today (audited)",
 )
-def room_detail(request: HttpRequest, checkpoint_id: int) -> dict[str, object]:
+def room_detail(request: HttpRequest, checkpoint_id: PathId) -> dict[str, object]:
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
     if not checkpoint.has_observation_room:
@@ -273,7 +273,7 @@ def room_detail(request: HttpRequest, checkpoint_id: int) -> dict[str, object]:
     summary="Record a re-check or end a stay in the observation room; 201 recorded, 200 already recorded",
 )
 def room_outcome(
-    request: HttpRequest, checkpoint_id: int, stay_id: int, payload: OutcomeIn
+    request: HttpRequest, checkpoint_id: PathId, stay_id: PathId, payload: OutcomeIn
 ) -> Status[dict[str, object]]:
     user = actor(request)
     stay = stay_get_for_user(user=user, checkpoint_id=checkpoint_id, stay_id=stay_id)  # 404 before 403
@@ -348,7 +348,7 @@ class OutsideFilter(Schema):
     summary="A transport hub's travellers for destinations outside the district, grouped (masked, audited)",
 )
 def outside_list(
-    request: HttpRequest, checkpoint_id: int, filters: Query[OutsideFilter]
+    request: HttpRequest, checkpoint_id: PathId, filters: Query[OutsideFilter]
 ) -> dict[str, object]:
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)

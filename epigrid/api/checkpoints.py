@@ -18,11 +18,11 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 
 from epigrid.api.checkpoint_travellers import checkpoint_errors as _errors
 from epigrid.api.checkpoint_travellers import router as travellers_router
-from epigrid.api.common import Page, PageParams, actor, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, require
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.models import Checkpoint, Disposition, Passage, PassagePerson
 from epigrid.checkpoints.selectors import (
@@ -46,7 +46,7 @@ from epigrid.regions.models import Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["checkpoints"])
+router = ApiRouter(tags=["checkpoints"])
 # Handovers, the hubs' observation rooms and outside-district lists: their own module, same URLs root.
 router.add_router("", travellers_router)
 
@@ -222,7 +222,7 @@ def checkpoint_figures(request: HttpRequest, filters: Query[FiguresFilter]) -> d
 
 
 @router.get("/checkpoints/{int:checkpoint_id}", response=CheckpointOut, summary="One checkpoint")
-def checkpoint_detail(request: HttpRequest, checkpoint_id: int) -> dict[str, object]:
+def checkpoint_detail(request: HttpRequest, checkpoint_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _checkpoint(user, checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id))
 
@@ -242,7 +242,9 @@ def checkpoint_create(request: HttpRequest, payload: CheckpointIn) -> Status[dic
 @router.put(
     "/checkpoints/{int:checkpoint_id}", response=CheckpointOut, summary="Change a checkpoint (all fields)"
 )
-def checkpoint_update(request: HttpRequest, checkpoint_id: int, payload: CheckpointIn) -> dict[str, object]:
+def checkpoint_update(
+    request: HttpRequest, checkpoint_id: PathId, payload: CheckpointIn
+) -> dict[str, object]:
     user = actor(request)
     require(user, "can_write")
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
@@ -438,7 +440,9 @@ def _passage_input(payload: PassageIn, destination: Region | None) -> PassageInp
     response={200: PassageResultOut, 201: PassageResultOut},
     summary="Register a stop at the barrier; 201 registered, 200 the same idempotency key again",
 )
-def passage_create(request: HttpRequest, checkpoint_id: int, payload: PassageIn) -> Status[dict[str, object]]:
+def passage_create(
+    request: HttpRequest, checkpoint_id: PathId, payload: PassageIn
+) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
@@ -474,7 +478,7 @@ def passage_create(request: HttpRequest, checkpoint_id: int, payload: PassageIn)
     summary="A day's passages at a checkpoint, newest first (masked, audited)",
 )
 def passage_list(
-    request: HttpRequest, checkpoint_id: int, filters: Query[PassageFilter], page: Query[PageParams]
+    request: HttpRequest, checkpoint_id: PathId, filters: Query[PassageFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)

@@ -13,17 +13,17 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, paginate, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, paginate, require
 from epigrid.core.clock import now
 from epigrid.monitoring.checks import CheckInvalid, check_record
 from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope
 from epigrid.monitoring.models import HealthCheck
 from epigrid.monitoring.policy import slot_at
 
-router = Router(tags=["checks"])
+router = ApiRouter(tags=["checks"])
 
 
 class CheckOut(Schema):
@@ -82,7 +82,7 @@ def _out(check: HealthCheck) -> dict[str, object]:
     summary="An episode's health checks, newest first; current ones only unless history (audited)",
 )
 def check_list(
-    request: HttpRequest, episode_id: int, filters: Query[CheckFilter], page: Query[PageParams]
+    request: HttpRequest, episode_id: PathId, filters: Query[CheckFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     episode = episode_in_scope(user=user, episode_id=episode_id)
@@ -99,7 +99,7 @@ def check_list(
     response={201: CheckOut},
     summary="Record a check taken by staff (roster or phone); a second one of the slot replaces the first",
 )
-def check_create(request: HttpRequest, episode_id: int, payload: CheckIn) -> Status[dict[str, object]]:
+def check_create(request: HttpRequest, episode_id: PathId, payload: CheckIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
     episode = episode_in_scope(user=user, episode_id=episode_id)

@@ -20,10 +20,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Day, Page, PageParams, PathId, actor, audit_listing, require
 from epigrid.clues.entries import link_create, link_revoke
 from epigrid.clues.errors import ClueInvalid, FieldError
 from epigrid.clues.models import Clue, ClueKind, CommunityLink, ResidentEntry
@@ -51,7 +51,7 @@ from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 from epigrid.reports.indicators import report_cutoff
 
-router = Router(tags=["clues"])
+router = ApiRouter(tags=["clues"])
 
 _API_FIELD = {"region": "region_id", "village": "region_id", "person": "person_id"}
 
@@ -159,7 +159,7 @@ def clue_list(request: HttpRequest, filters: Query[ClueFilter], page: Query[Page
 
 
 @router.get("/clues/{int:clue_id}", response=ClueOut, summary="One clue with its routing and outcome")
-def clue_detail(request: HttpRequest, clue_id: int) -> dict[str, object]:
+def clue_detail(request: HttpRequest, clue_id: PathId) -> dict[str, object]:
     user = actor(request)
     clue = clue_get_for_user(user=user, clue_id=clue_id)
     return _clue(user, clue, police_for_regions([clue.region]).get(clue.region_id, []))
@@ -170,7 +170,7 @@ def clue_detail(request: HttpRequest, clue_id: int) -> dict[str, object]:
     response={200: ClueOut, 201: ClueOut},
     summary="Report a clue or rumour seen or heard in a region; routed to its police station at once",
 )
-def clue_create(request: HttpRequest, region_id: int, payload: ClueIn) -> Status[dict[str, object]]:
+def clue_create(request: HttpRequest, region_id: PathId, payload: ClueIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = Region.objects.filter(pk=region_id).first()
     if region is None or not (scope_for(user).contains(region) or region.pk in clue_village_ids(user)):
@@ -196,7 +196,7 @@ def clue_create(request: HttpRequest, region_id: int, payload: ClueIn) -> Status
     response=ClueOut,
     summary="The police station records what it found: checking, verified, untrue or dealt with",
 )
-def clue_update(request: HttpRequest, clue_id: int, payload: OutcomeIn) -> dict[str, object]:
+def clue_update(request: HttpRequest, clue_id: PathId, payload: OutcomeIn) -> dict[str, object]:
     user = actor(request)
     clue = clue_get_for_user(user=user, clue_id=clue_id)
     require(user, "handle_clues")
@@ -209,7 +209,7 @@ def clue_update(request: HttpRequest, clue_id: int, payload: OutcomeIn) -> dict[
     return _clue(user, clue, police_for_regions([clue.region]).get(clue.region_id, []))
 
 
-class CountsOut(Schema):
+class ClueCountsOut(Schema):
     region_id: int
     day: dt.date
     start: dt.datetime
@@ -224,10 +224,10 @@ class CountsOut(Schema):
 
 @router.get(
     "/regions/{int:region_id}/clue-counts",
-    response=CountsOut,
+    response=ClueCountsOut,
     summary="Clues received, verified, untrue, dealt with and rumours in a report day (no personal data)",
 )
-def clue_count(request: HttpRequest, region_id: int, day: dt.date | None = None) -> dict[str, object]:
+def clue_count(request: HttpRequest, region_id: PathId, day: Day | None = None) -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     day = day or local_today()
@@ -242,7 +242,7 @@ def clue_count(request: HttpRequest, region_id: int, day: dt.date | None = None)
 # --- residents' entries ----------------------------------------------------------------------------
 
 
-class CandidateOut(Schema):
+class EntryCandidateOut(Schema):
     person_id: int
     name: str
     phone: str = Field(description="masked unless the role sees phones in full")
@@ -250,7 +250,7 @@ class CandidateOut(Schema):
     match: bool = Field(description="scored a match by the registry linker (else: review)")
 
 
-class EntryOut(Schema):
+class ResidentEntryOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -272,10 +272,10 @@ class EntryOut(Schema):
     person_id: int | None = Field(description="the registry person, when the caller's scope covers them")
     person_created: bool
     clue_id: int | None
-    candidates: list[CandidateOut] = Field([], description="on one pending entry only")
+    candidates: list[EntryCandidateOut] = Field([], description="on one pending entry only")
 
 
-class EntryFilter(Schema):
+class ResidentEntryFilter(Schema):
     status: ResidentEntry.Status | Literal[""] = Field(ResidentEntry.Status.PENDING, description="empty: all")
 
 
@@ -336,11 +336,11 @@ def _reviewer(user: User) -> None:
 
 @router.get(
     "/clues/entries",
-    response=Page[EntryOut],
+    response=Page[ResidentEntryOut],
     summary="Residents' entries of the caller's communities, quarantined ones last (audited)",
 )
 def entry_list(
-    request: HttpRequest, filters: Query[EntryFilter], page: Query[PageParams]
+    request: HttpRequest, filters: Query[ResidentEntryFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     status = str(filters.status.value) if isinstance(filters.status, ResidentEntry.Status) else ""
@@ -361,20 +361,20 @@ def entry_list(
 
 @router.get(
     "/clues/entries/{int:entry_id}",
-    response=EntryOut,
+    response=ResidentEntryOut,
     summary="One resident's entry with the registry people it may be (candidates)",
 )
-def entry_detail(request: HttpRequest, entry_id: int) -> dict[str, object]:
+def entry_detail(request: HttpRequest, entry_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _entry(user, entry_get_for_user(user=user, entry_id=entry_id), candidates=True)
 
 
 @router.post(
     "/clues/entries/{int:entry_id}/accept",
-    response=EntryOut,
+    response=ResidentEntryOut,
     summary="Accept: a returnee or fever enters the registry (matched or added unplaced); a clue is routed",
 )
-def entry_accept_op(request: HttpRequest, entry_id: int, payload: AcceptIn) -> dict[str, object]:
+def entry_accept_op(request: HttpRequest, entry_id: PathId, payload: AcceptIn) -> dict[str, object]:
     user = actor(request)
     entry = entry_get_for_user(user=user, entry_id=entry_id)
     _reviewer(user)
@@ -396,10 +396,10 @@ def entry_accept_op(request: HttpRequest, entry_id: int, payload: AcceptIn) -> d
 
 @router.post(
     "/clues/entries/{int:entry_id}/reject",
-    response=EntryOut,
+    response=ResidentEntryOut,
     summary="Reject with a reason (a second call changes nothing)",
 )
-def entry_reject_op(request: HttpRequest, entry_id: int, payload: RejectIn) -> dict[str, object]:
+def entry_reject_op(request: HttpRequest, entry_id: PathId, payload: RejectIn) -> dict[str, object]:
     user = actor(request)
     entry = entry_get_for_user(user=user, entry_id=entry_id)
     _reviewer(user)
@@ -416,7 +416,7 @@ def entry_reject_op(request: HttpRequest, entry_id: int, payload: RejectIn) -> d
 # --- community links -------------------------------------------------------------------------------
 
 
-class LinkIn(Schema):
+class CommunityLinkIn(Schema):
     label: str = Field("", max_length=100, description="where the poster hangs, e.g. 村委会公告栏")
 
 
@@ -460,7 +460,9 @@ def link_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, object
     response={201: LinkCreatedOut},
     summary="Put up a village's public report page; its URL is returned this once (for the QR poster)",
 )
-def link_create_op(request: HttpRequest, region_id: int, payload: LinkIn) -> Status[dict[str, object]]:
+def link_create_op(
+    request: HttpRequest, region_id: PathId, payload: CommunityLinkIn
+) -> Status[dict[str, object]]:
     user = actor(request)
     village = region_get_for_user(user=user, region_id=region_id)
     if user.role not in LINK_MANAGERS:
@@ -480,7 +482,7 @@ def link_create_op(request: HttpRequest, region_id: int, payload: LinkIn) -> Sta
     response=LinkOut,
     summary="Take a community page down for good (its entries stay for review)",
 )
-def link_revoke_op(request: HttpRequest, link_id: int) -> dict[str, object]:
+def link_revoke_op(request: HttpRequest, link_id: PathId) -> dict[str, object]:
     user = actor(request)
     link = link_get_for_user(user=user, link_id=link_id)
     try:

@@ -11,10 +11,10 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 from ninja.errors import ValidationError
 
-from epigrid.api.common import actor
+from epigrid.api.common import ApiRouter, PathId, actor
 from epigrid.core.clock import local_today
 from epigrid.dashboard.figures import KEY_FIGURES, MEASURES
 from epigrid.dashboard.reproduction import RT_LEVELS, RtParams, RtParamsError, rt_params_from, rt_summaries
@@ -22,7 +22,7 @@ from epigrid.dashboard.snapshots import snapshot_get
 from epigrid.regions.models import Level
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["dashboard"])
+router = ApiRouter(tags=["dashboard"])
 
 
 class FigureOut(Schema):
@@ -58,7 +58,7 @@ class DashboardOut(Schema):
     response=DashboardOut,
     summary="A region's key figures with their change since yesterday's cut-off, and its units' measures",
 )
-def dashboard(request: HttpRequest, region_id: int) -> dict[str, object]:
+def dashboard(request: HttpRequest, region_id: PathId) -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     figures, refreshing = snapshot_get(region)
@@ -112,7 +112,7 @@ class RtOut(Schema):
     response=RtOut,
     summary="Rt of a district and its towns, or of a town (Cori et al. 2013, as EpiEstim parametric_si)",
 )
-def rt(request: HttpRequest, region_id: int, query: Query[RtQuery]) -> dict[str, object]:
+def rt(request: HttpRequest, region_id: PathId, query: Query[RtQuery]) -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     try:

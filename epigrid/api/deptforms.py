@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import ApiRouter, actor, require
+from epigrid.api.common import ApiRouter, PathId, actor, require
 from epigrid.core.clock import local_today
 from epigrid.deptforms.models import FormTemplate
 from epigrid.deptforms.selectors import form_get_for_user, form_revisions, forms_for_user
@@ -156,7 +156,7 @@ def _quote(file_name: str) -> str:
     response={201: FormDetailOut, 400: dict[str, Any]},
     summary="Define a form for a region's tree (define_forms)",
 )
-def form_create(request: HttpRequest, region_id: int, payload: FormIn) -> Status[dict[str, Any]]:
+def form_create(request: HttpRequest, region_id: PathId, payload: FormIn) -> Status[dict[str, Any]]:
     user = actor(request)
     require(user, "define_forms")
     region = region_get_for_user(user=user, region_id=region_id)

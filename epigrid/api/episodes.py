@@ -12,10 +12,20 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import (
+    ApiRouter,
+    ErrorOut,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    audit_listing,
+    body_errors,
+    require,
+)
 from epigrid.lists.selectors import row_get_for_user
 from epigrid.monitoring.episode_selectors import (
     episode_get_for_user,
@@ -36,7 +46,7 @@ from epigrid.monitoring.timeline import person_timeline
 from epigrid.people.selectors import person_get_for_user, person_in_scope
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["episodes"])
+router = ApiRouter(tags=["episodes"])
 
 
 class EpisodeOut(Schema):
@@ -138,7 +148,7 @@ def episode_list(
 
 
 @router.get("/episodes/{int:episode_id}", response=EpisodeOut, summary="One episode (audited)")
-def episode_detail(request: HttpRequest, episode_id: int) -> dict[str, object]:
+def episode_detail(request: HttpRequest, episode_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _out(episode_get_for_user(user=user, episode_id=episode_id, request=request))
 
@@ -156,13 +166,13 @@ def _refused(exc: EpisodeError) -> HttpError:
     return HttpError(409, exc.message)
 
 
-@router.post("/episodes", response={201: EpisodeOut}, summary="Start an observation episode")
+@router.post("/episodes", response={201: EpisodeOut, 409: ErrorOut}, summary="Start an observation episode")
 def episode_create(request: HttpRequest, payload: EpisodeIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
     sources = [payload.person_id, payload.screening_entry_id, payload.list_row_id]
     if sum(value is not None for value in sources) != 1:
-        raise HttpError(422, _("请只提供 person_id、screening_entry_id、list_row_id 其中之一"))
+        raise body_errors({"person_id": _("请只提供 person_id、screening_entry_id、list_row_id 其中之一")})
     room = _room(payload.room_id)
     try:
         if payload.screening_entry_id is not None:
@@ -191,8 +201,12 @@ def episode_create(request: HttpRequest, payload: EpisodeIn) -> Status[dict[str,
     return Status(201, _out(episode_get_for_user(user=user, episode_id=episode.pk, request=request)))
 
 
-@router.post("/episodes/{int:episode_id}/release", response=EpisodeOut, summary="Release (sign-off roles)")
-def episode_release_op(request: HttpRequest, episode_id: int) -> dict[str, object]:
+@router.post(
+    "/episodes/{int:episode_id}/release",
+    response={200: EpisodeOut, 409: ErrorOut},
+    summary="Release (sign-off roles)",
+)
+def episode_release_op(request: HttpRequest, episode_id: PathId) -> dict[str, object]:
     user = actor(request)
     require(user, "can_write")
     episode = episode_get_for_user(user=user, episode_id=episode_id, request=request)
@@ -203,8 +217,12 @@ def episode_release_op(request: HttpRequest, episode_id: int) -> dict[str, objec
     return _out(episode_get_for_user(user=user, episode_id=episode.pk, request=request))
 
 
-@router.post("/episodes/{int:episode_id}/convert", response=EpisodeOut, summary="Close with a reason")
-def episode_convert_op(request: HttpRequest, episode_id: int, payload: ConvertIn) -> dict[str, object]:
+@router.post(
+    "/episodes/{int:episode_id}/convert",
+    response={200: EpisodeOut, 409: ErrorOut},
+    summary="Close with a reason",
+)
+def episode_convert_op(request: HttpRequest, episode_id: PathId, payload: ConvertIn) -> dict[str, object]:
     user = actor(request)
     require(user, "can_write")
     episode = episode_get_for_user(user=user, episode_id=episode_id, request=request)
@@ -215,8 +233,10 @@ def episode_convert_op(request: HttpRequest, episode_id: int, payload: ConvertIn
     return _out(episode_get_for_user(user=user, episode_id=episode.pk, request=request))
 
 
-@router.post("/episodes/{int:episode_id}/extend", response=EpisodeOut, summary="A new exposure")
-def episode_extend_op(request: HttpRequest, episode_id: int, payload: ExtendIn) -> dict[str, object]:
+@router.post(
+    "/episodes/{int:episode_id}/extend", response={200: EpisodeOut, 409: ErrorOut}, summary="A new exposure"
+)
+def episode_extend_op(request: HttpRequest, episode_id: PathId, payload: ExtendIn) -> dict[str, object]:
     user = actor(request)
     require(user, "can_write")
     episode = episode_get_for_user(user=user, episode_id=episode_id, request=request)
@@ -267,7 +287,7 @@ class TimelineOut(Schema):
     tags=["persons"],
     summary="One person's contact timeline: checks, visits, lists, alerts, episodes (audited)",
 )
-def person_timeline_op(request: HttpRequest, person_id: int) -> dict[str, object]:
+def person_timeline_op(request: HttpRequest, person_id: PathId) -> dict[str, object]:
     user = actor(request)
     view = person_get_for_user(user=user, person_id=person_id, request=request)
     timeline = person_timeline(user=user, person=view.person)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import actor, require
+from epigrid.api.common import ApiRouter, PathId, actor, require
 from epigrid.core.models import User
 from epigrid.regions.models import Region
 from epigrid.regions.selectors import region_get_for_user
@@ -34,7 +34,7 @@ from epigrid.resources.facilities import (
 )
 from epigrid.resources.models import Facility
 
-router = Router(tags=["facilities"])
+router = ApiRouter(tags=["facilities"])
 
 
 class FacilityOut(Schema):
@@ -127,7 +127,9 @@ def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[dict[st
     response=FacilityOut,
     summary="Record how many are in a facility's beds now (HQ)",
 )
-def facility_occupancy_set(request: HttpRequest, facility_id: int, payload: OccupancyIn) -> dict[str, object]:
+def facility_occupancy_set(
+    request: HttpRequest, facility_id: PathId, payload: OccupancyIn
+) -> dict[str, object]:
     user = actor(request)
     facility = facility_get_for_user(user=user, facility_id=facility_id)
     require(user, "can_write")
@@ -207,7 +209,7 @@ class SiteOut(Schema):
 
 
 @router.get("/sites/{int:site_id}", response=SiteOut, summary="A site's rooms and who is in them (masked)")
-def site_detail(request: HttpRequest, site_id: int) -> dict[str, object]:
+def site_detail(request: HttpRequest, site_id: PathId) -> dict[str, object]:
     user = actor(request)
     site = site_get_for_user(user=user, site_id=site_id)
     rooms = room_occupants(user=user, site=site, request=request)

@@ -16,10 +16,10 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
 from epigrid.core.clock import now
 from epigrid.core.models import User
 from epigrid.followups.errors import FieldError, TaskInvalid, TaskRefused
@@ -47,7 +47,7 @@ from epigrid.regions.models import Household, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["followups"])
+router = ApiRouter(tags=["followups"])
 
 _API_FIELD = {
     "region": "region_id",
@@ -242,7 +242,7 @@ def assignee_list(request: HttpRequest, filters: Query[AssigneeFilter]) -> list[
 
 
 @router.get("/followups/{int:task_id}", response=TaskOut, summary="One follow-up task")
-def task_detail(request: HttpRequest, task_id: int) -> dict[str, object]:
+def task_detail(request: HttpRequest, task_id: PathId) -> dict[str, object]:
     user = actor(request)
     task = task_get_for_user(user=user, task_id=task_id)
     audit_listing(user=user, request=request, object_type="followup_task", ids=[task.pk], object_id=task.pk)
@@ -349,7 +349,7 @@ def _act(request: HttpRequest, task_id: int) -> tuple[User, Task]:
     response=TaskOut,
     summary="Mark a task done with its outcome (assignee or a superior; again changes nothing)",
 )
-def task_complete_api(request: HttpRequest, task_id: int, payload: CompleteIn) -> dict[str, object]:
+def task_complete_api(request: HttpRequest, task_id: PathId, payload: CompleteIn) -> dict[str, object]:
     user, task = _act(request, task_id)
     try:
         task_complete(
@@ -366,7 +366,7 @@ def task_complete_api(request: HttpRequest, task_id: int, payload: CompleteIn) -
     response=TaskOut,
     summary="Cancel an open task with the reason (assigner or a superior; again changes nothing)",
 )
-def task_cancel_api(request: HttpRequest, task_id: int, payload: CancelIn) -> dict[str, object]:
+def task_cancel_api(request: HttpRequest, task_id: PathId, payload: CancelIn) -> dict[str, object]:
     user, task = _act(request, task_id)
     try:
         task_cancel(actor=user, task=task, reason=payload.reason, request=request)
@@ -380,7 +380,7 @@ def task_cancel_api(request: HttpRequest, task_id: int, payload: CancelIn) -> di
     response=TaskOut,
     summary="Give an open task to someone else (assigner or a superior)",
 )
-def task_reassign_api(request: HttpRequest, task_id: int, payload: ReassignIn) -> dict[str, object]:
+def task_reassign_api(request: HttpRequest, task_id: PathId, payload: ReassignIn) -> dict[str, object]:
     user, task = _act(request, task_id)
     assignee = (
         User.objects.filter(pk=payload.assignee_id).first() if payload.assignee_id is not None else None

@@ -11,10 +11,20 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, paginate, require
+from epigrid.api.common import (
+    ApiRouter,
+    ErrorOut,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    audit_listing,
+    paginate,
+    require,
+)
 from epigrid.core.audit import audit_log
 from epigrid.core.models import AuditEvent, User
 from epigrid.lists import selectors
@@ -26,7 +36,7 @@ from epigrid.lists.services import MAX_LIST_BYTES, list_batch_confirm, list_batc
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["lists"])
+router = ApiRouter(tags=["lists"])
 
 LIST_EXTENSIONS = (".xlsx", ".xls", ".csv")
 # The counts a batch's summary holds once linked; before that it holds headers and sample rows,
@@ -154,12 +164,12 @@ def batch_list(
 
 
 @router.get("/lists/batches/{int:batch_id}", response=BatchDetailOut, summary="One batch")
-def batch_detail(request: HttpRequest, batch_id: int) -> dict[str, object]:
+def batch_detail(request: HttpRequest, batch_id: PathId) -> dict[str, object]:
     return _batch_detail(selectors.batch_get_for_user(user=actor(request), batch_id=batch_id))
 
 
 @router.get("/lists/batches/{int:batch_id}/progress", response=ProgressOut, summary="Linking progress")
-def batch_progress(request: HttpRequest, batch_id: int) -> dict[str, object]:
+def batch_progress(request: HttpRequest, batch_id: PathId) -> dict[str, object]:
     batch = selectors.batch_get_for_user(user=actor(request), batch_id=batch_id)
     finished = batch.status in (ListBatch.Status.DONE, ListBatch.Status.FAILED)
     percent = 100 if finished else (100 * batch.rows_done // batch.rows_total if batch.rows_total else 0)
@@ -219,10 +229,10 @@ def _checked_mapping(mapping: dict[str, int], headers: list[str]) -> dict[str, i
 
 @router.post(
     "/lists/batches/{int:batch_id}/confirm",
-    response=BatchDetailOut,
+    response={200: BatchDetailOut, 409: ErrorOut},
     summary="Accept or correct the column mapping; queues the linking",
 )
-def batch_confirm(request: HttpRequest, batch_id: int, payload: ConfirmIn) -> dict[str, object]:
+def batch_confirm(request: HttpRequest, batch_id: PathId, payload: ConfirmIn) -> dict[str, object]:
     user = actor(request)
     require(user, "upload_lists")
     batch = selectors.batch_get_for_user(user=user, batch_id=batch_id)
@@ -324,7 +334,7 @@ def _candidates(row: ListRow, user: User) -> list[dict[str, object]]:
     summary="A batch's rows in spreadsheet order, optionally of one decision (audited)",
 )
 def batch_rows(
-    request: HttpRequest, batch_id: int, filters: Query[RowFilter], page: Query[PageParams]
+    request: HttpRequest, batch_id: PathId, filters: Query[RowFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     batch = selectors.batch_get_for_user(user=user, batch_id=batch_id)
@@ -365,7 +375,7 @@ def review_rows(request: HttpRequest, page: Query[PageParams]) -> dict[str, obje
 @router.get(
     "/lists/rows/{int:row_id}", response=RowDetailOut, summary="One row with its candidates (audited)"
 )
-def row_detail(request: HttpRequest, row_id: int) -> dict[str, object]:
+def row_detail(request: HttpRequest, row_id: PathId) -> dict[str, object]:
     user = actor(request)
     row = selectors.row_get_for_user(user=user, row_id=row_id)
     candidates = _candidates(row, user)
@@ -389,8 +399,12 @@ def _review_row(user: User, row_id: int) -> ListRow:
     return row
 
 
-@router.post("/lists/rows/{int:row_id}/link", response=RowOut, summary="Decide: the row is this candidate")
-def row_link(request: HttpRequest, row_id: int, payload: LinkIn) -> dict[str, object]:
+@router.post(
+    "/lists/rows/{int:row_id}/link",
+    response={200: RowOut, 409: ErrorOut},
+    summary="Decide: the row is this candidate",
+)
+def row_link(request: HttpRequest, row_id: PathId, payload: LinkIn) -> dict[str, object]:
     user = actor(request)
     row = _review_row(user, row_id)
     chosen = {
@@ -405,10 +419,10 @@ def row_link(request: HttpRequest, row_id: int, payload: LinkIn) -> dict[str, ob
 
 @router.post(
     "/lists/rows/{int:row_id}/new-person",
-    response={201: RowOut},
+    response={201: RowOut, 409: ErrorOut},
     summary="Decide: the row is nobody in the registry; creates the person",
 )
-def row_new_person(request: HttpRequest, row_id: int) -> Status[dict[str, object]]:
+def row_new_person(request: HttpRequest, row_id: PathId) -> Status[dict[str, object]]:
     user = actor(request)
     row = _review_row(user, row_id)
     return Status(201, _row(list_row_new_person(actor=user, row=row), user))

@@ -17,10 +17,10 @@ from typing import Literal
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, paginate
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, paginate
 from epigrid.core.clock import local_today
 from epigrid.measurelog.models import ENTRY_KINDS, ENTRY_UNITS, MeasureEntry, SealedCompound
 from epigrid.measurelog.sealed_services import sealed_compound_add, sealed_compound_reopen
@@ -45,7 +45,7 @@ from epigrid.measurelog.services import (
 from epigrid.regions.selectors import region_get_for_user
 from epigrid.reports.selectors import MAX_PERIOD_DAYS
 
-router = Router(tags=["measurelog"])
+router = ApiRouter(tags=["measurelog"])
 
 KINDS_DOC = ", ".join(ENTRY_KINDS)
 RANGE_WRONG = gettext_lazy("日期范围不对：开始不能晚于结束，且最多%(n)d天")  # the reports API's words
@@ -76,7 +76,7 @@ def _range(start: dt.date | None, end: dt.date | None, default_days: int) -> tup
 # --- entries -------------------------------------------------------------------------------------
 
 
-class EntryOut(Schema):
+class MeasureEntryOut(Schema):
     id: int
     region_id: int
     region_name: str
@@ -99,8 +99,8 @@ class EntryOut(Schema):
     withdraw_reason: str
 
 
-class EntryDetailOut(EntryOut):
-    history: list[EntryOut] = Field(description="every revision, the first first")
+class MeasureEntryDetailOut(MeasureEntryOut):
+    history: list[MeasureEntryOut] = Field(description="every revision, the first first")
 
 
 def _entry(entry: MeasureEntry) -> dict[str, object]:
@@ -135,7 +135,7 @@ def _detail(entry: MeasureEntry) -> dict[str, object]:
     return {**_entry(entry), "history": [_entry(row) for row in history]}
 
 
-class EntryFilter(Schema):
+class MeasureEntryFilter(Schema):
     region_id: int | None = Field(None, description="a region in the caller's scope (default: all of it)")
     start: dt.date | None = Field(None, description="first day, inclusive")
     end: dt.date | None = Field(None, description="last day, inclusive")
@@ -145,11 +145,11 @@ class EntryFilter(Schema):
 
 @router.get(
     "/measures/entries",
-    response=Page[EntryOut],
+    response=Page[MeasureEntryOut],
     summary="Measure entries in the caller's scope, newest day first (withdrawn ones marked)",
 )
 def entry_list(
-    request: HttpRequest, filters: Query[EntryFilter], page: Query[PageParams]
+    request: HttpRequest, filters: Query[MeasureEntryFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
@@ -169,7 +169,7 @@ def entry_list(
     return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_entry(e) for e in entries]}
 
 
-class EntryIn(Schema):
+class MeasureEntryIn(Schema):
     region_id: int = Field(description="a town/street, village/community or grid in the caller's scope")
     day: dt.date = Field(description="not in the future, at most 30 days back")
     kind: str = Field(description=KINDS_DOC)
@@ -181,10 +181,10 @@ class EntryIn(Schema):
 
 @router.post(
     "/measures/entries",
-    response={200: EntryOut, 201: EntryOut},
+    response={200: MeasureEntryOut, 201: MeasureEntryOut},
     summary="Log a measure of a unit and day; 201 logged, 200 the same idempotency key again",
 )
-def entry_create(request: HttpRequest, payload: EntryIn) -> Status[dict[str, object]]:
+def entry_create(request: HttpRequest, payload: MeasureEntryIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=payload.region_id)
     try:
@@ -205,9 +205,9 @@ def entry_create(request: HttpRequest, payload: EntryIn) -> Status[dict[str, obj
 
 
 @router.get(
-    "/measures/entries/{int:measure_id}", response=EntryDetailOut, summary="One entry with its history"
+    "/measures/entries/{int:measure_id}", response=MeasureEntryDetailOut, summary="One entry with its history"
 )
-def entry_detail(request: HttpRequest, measure_id: int) -> dict[str, object]:
+def entry_detail(request: HttpRequest, measure_id: PathId) -> dict[str, object]:
     return _detail(entry_for_user(user=actor(request), entry_id=measure_id))
 
 
@@ -220,10 +220,12 @@ class CorrectionIn(Schema):
 
 @router.post(
     "/measures/entries/{int:measure_id}/correction",
-    response={200: EntryDetailOut, 201: EntryDetailOut},
+    response={200: MeasureEntryDetailOut, 201: MeasureEntryDetailOut},
     summary="Correct an entry (author or a superior): 201 a new revision, 200 it already says so",
 )
-def entry_correct(request: HttpRequest, measure_id: int, payload: CorrectionIn) -> Status[dict[str, object]]:
+def entry_correct(
+    request: HttpRequest, measure_id: PathId, payload: CorrectionIn
+) -> Status[dict[str, object]]:
     user = actor(request)
     entry = entry_for_user(user=user, entry_id=measure_id)
     try:
@@ -247,10 +249,10 @@ class WithdrawalIn(Schema):
 
 @router.post(
     "/measures/entries/{int:measure_id}/withdrawal",
-    response=EntryDetailOut,
+    response=MeasureEntryDetailOut,
     summary="Withdraw an entry (author or a superior): kept, marked, no longer counted",
 )
-def entry_withdraw(request: HttpRequest, measure_id: int, payload: WithdrawalIn) -> dict[str, object]:
+def entry_withdraw(request: HttpRequest, measure_id: PathId, payload: WithdrawalIn) -> dict[str, object]:
     user = actor(request)
     entry = entry_for_user(user=user, entry_id=measure_id)
     try:
@@ -466,7 +468,7 @@ class ReopenIn(Schema):
     response=CompoundOut,
     summary="Record that a sealed compound reopened (the row stays)",
 )
-def compound_reopen(request: HttpRequest, compound_id: int, payload: ReopenIn) -> dict[str, object]:
+def compound_reopen(request: HttpRequest, compound_id: PathId, payload: ReopenIn) -> dict[str, object]:
     user = actor(request)
     compound = compound_for_user(user=user, compound_id=compound_id)
     try:

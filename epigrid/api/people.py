@@ -10,9 +10,9 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Schema
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, paginate
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, paginate
 from epigrid.core.models import User
 from epigrid.lib.idcard import clean_input, parse_id
 from epigrid.lib.phone import normalize_phone
@@ -21,7 +21,7 @@ from epigrid.people.selectors import people_in_scope, person_get_for_user
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.selectors import region_get_for_user
 
-router = Router(tags=["persons"])
+router = ApiRouter(tags=["persons"])
 
 
 class PersonOut(Schema):
@@ -148,7 +148,7 @@ def person_list(
 
 
 @router.get("/persons/{int:person_id}", response=PersonDetailOut, summary="One person's record (audited)")
-def person_detail(request: HttpRequest, person_id: int) -> dict[str, object]:
+def person_detail(request: HttpRequest, person_id: PathId) -> dict[str, object]:
     user = actor(request)
     person = person_get_for_user(user=user, person_id=person_id, request=request).person
     household = person.household

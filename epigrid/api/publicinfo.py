@@ -13,10 +13,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import actor, require
+from epigrid.api.common import ApiRouter, PathId, actor, require
 from epigrid.publicinfo.models import Bulletin, PublicNotice
 from epigrid.publicinfo.selectors import (
     bulletin_for_user,
@@ -34,7 +34,7 @@ from epigrid.publicinfo.services import (
     notice_save,
 )
 
-router = Router(tags=["publicinfo"])
+router = ApiRouter(tags=["publicinfo"])
 
 
 class BulletinOut(Schema):
@@ -152,7 +152,7 @@ def bulletin_create(request: HttpRequest, payload: DraftIn) -> Status[dict[str, 
 
 
 @router.get("/bulletins/{int:bulletin_id}", response=BulletinOut, summary="One bulletin")
-def bulletin_detail(request: HttpRequest, bulletin_id: int) -> dict[str, Any]:
+def bulletin_detail(request: HttpRequest, bulletin_id: PathId) -> dict[str, Any]:
     user = actor(request)
     require(user, "publish_info")
     return _bulletin(bulletin_for_user(user=user, bulletin_id=bulletin_id))
@@ -163,7 +163,7 @@ def bulletin_detail(request: HttpRequest, bulletin_id: int) -> dict[str, Any]:
     response=BulletinOut,
     summary="Replace a draft's title and text (422 naming line and column of any personal data)",
 )
-def bulletin_update(request: HttpRequest, bulletin_id: int, payload: EditIn) -> dict[str, Any]:
+def bulletin_update(request: HttpRequest, bulletin_id: PathId, payload: EditIn) -> dict[str, Any]:
     user = actor(request)
     require(user, "publish_info")
     bulletin = bulletin_for_user(user=user, bulletin_id=bulletin_id)
@@ -176,7 +176,7 @@ def bulletin_update(request: HttpRequest, bulletin_id: int, payload: EditIn) -> 
 @router.post(
     "/bulletins/{int:bulletin_id}/publish", response=BulletinOut, summary="Publish a draft (idempotent)"
 )
-def bulletin_publish_op(request: HttpRequest, bulletin_id: int) -> dict[str, Any]:
+def bulletin_publish_op(request: HttpRequest, bulletin_id: PathId) -> dict[str, Any]:
     user = actor(request)
     require(user, "publish_info")
     bulletin = bulletin_for_user(user=user, bulletin_id=bulletin_id)
@@ -187,7 +187,7 @@ def bulletin_publish_op(request: HttpRequest, bulletin_id: int) -> dict[str, Any
 
 
 @router.post("/bulletins/{int:bulletin_id}/withdraw", response=BulletinOut, summary="Withdraw with a reason")
-def bulletin_withdraw_op(request: HttpRequest, bulletin_id: int, payload: WithdrawIn) -> dict[str, Any]:
+def bulletin_withdraw_op(request: HttpRequest, bulletin_id: PathId, payload: WithdrawIn) -> dict[str, Any]:
     user = actor(request)
     require(user, "publish_info")
     bulletin = bulletin_for_user(user=user, bulletin_id=bulletin_id)
@@ -222,7 +222,7 @@ def notice_create(request: HttpRequest, payload: NoticeCreateIn) -> Status[dict[
 @router.put(
     "/public-notices/{int:notice_id}", response=NoticeOut, summary="Change a guidance text or a hotline"
 )
-def notice_update(request: HttpRequest, notice_id: int, payload: NoticeIn) -> dict[str, Any]:
+def notice_update(request: HttpRequest, notice_id: PathId, payload: NoticeIn) -> dict[str, Any]:
     user = actor(request)
     require(user, "publish_info")
     notice = notice_for_user(user=user, notice_id=notice_id)

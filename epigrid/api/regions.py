@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Schema
 
-from epigrid.api.common import actor
+from epigrid.api.common import ApiRouter, PathId, actor
 from epigrid.regions.models import Region
 from epigrid.regions.selectors import region_children, region_get_for_user, region_roots_for_user
 
-router = Router(tags=["regions"])
+router = ApiRouter(tags=["regions"])
 
 
 class RegionOut(Schema):
@@ -50,7 +50,7 @@ def region_roots(request: HttpRequest) -> list[dict[str, object]]:
 
 
 @router.get("/regions/{int:region_id}", response=RegionNodeOut, summary="One region and its children")
-def region_node(request: HttpRequest, region_id: int) -> dict[str, object]:
+def region_node(request: HttpRequest, region_id: PathId) -> dict[str, object]:
     region = region_get_for_user(user=actor(request), region_id=region_id)
     children = [{**_region(c.region), "child_count": c.child_count} for c in region_children(region=region)]
     return {**_region(region), "children": children}

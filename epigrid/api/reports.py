@@ -13,10 +13,10 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from epigrid.api.common import actor
+from epigrid.api.common import ApiRouter, PathId, actor, body_errors, query_error
 from epigrid.core.clock import local_today, now
 from epigrid.regions.models import Level
 from epigrid.reports.indicators import INDICATORS, indicator_table, indicator_values, report_cutoff
@@ -34,7 +34,7 @@ from epigrid.reports.selectors import (
 )
 from epigrid.reports.services import ReportForbidden, ReportInvalid, unit_report_submit
 
-router = Router(tags=["reports"])
+router = ApiRouter(tags=["reports"])
 
 
 class IndicatorsQuery(Schema):
@@ -165,7 +165,7 @@ def _report_out(report: UnitReport) -> ReportOut:
 
 def _not_future(day: dt.date) -> None:
     if day > local_today():
-        raise HttpError(422, _("不能填报未来日期的报告"))
+        raise query_error("day", _("不能填报未来日期的报告"))
 
 
 @router.get("/indicators", response=IndicatorsOut)
@@ -176,7 +176,7 @@ def indicators(request: HttpRequest, query: Query[IndicatorsQuery]) -> Indicator
     keys = [k.strip() for k in query.keys.split(",") if k.strip()] or None
     unknown = sorted(set(keys or ()) - INDICATORS.keys())
     if unknown:
-        raise HttpError(422, _("未知的指标：%(keys)s") % {"keys": ", ".join(unknown)})
+        raise query_error("keys", _("未知的指标：%(keys)s") % {"keys": ", ".join(unknown)})
     if query.at is not None:
         cutoff = query.at if timezone.is_aware(query.at) else timezone.make_aware(query.at)
     else:
@@ -217,7 +217,9 @@ def reports_of_unit(request: HttpRequest, query: Query[ReportsQuery]) -> list[Re
     end = query.end or local_today()
     start = query.start or end - dt.timedelta(days=13)
     if start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise HttpError(422, _("日期范围不对：开始不能晚于结束，且最多%(n)d天") % {"n": MAX_PERIOD_DAYS})
+        raise query_error(
+            "start", _("日期范围不对：开始不能晚于结束，且最多%(n)d天") % {"n": MAX_PERIOD_DAYS}
+        )
     return [_report_out(r) for r in unit_reports(region, start, end)]
 
 
@@ -247,20 +249,20 @@ def report_submit(request: HttpRequest, payload: ReportIn) -> Status[ReportOut]:
     except ReportForbidden:
         raise HttpError(403, _("您的角色无权执行此操作")) from None
     except ReportInvalid as exc:
-        raise HttpError(422, "; ".join(f"{k}: {v}" for k, v in exc.errors.items())) from None
+        raise body_errors(exc.errors) from None
     report = submission.report
     report.region = region
     return Status(201 if submission.created else 200, _report_out(report))
 
 
 @router.get("/reports/{int:report_id}", response=ReportOut)
-def report_detail(request: HttpRequest, report_id: int) -> ReportOut:
+def report_detail(request: HttpRequest, report_id: PathId) -> ReportOut:
     """One submission (any revision) of a unit in the caller's scope."""
     return _report_out(report_for_user(user=actor(request), report_id=report_id))
 
 
 @router.get("/reports/{int:report_id}/revisions", response=list[ReportOut])
-def report_history(request: HttpRequest, report_id: int) -> list[ReportOut]:
+def report_history(request: HttpRequest, report_id: PathId) -> list[ReportOut]:
     """Every submission of that unit and day, newest revision first."""
     report = report_for_user(user=actor(request), report_id=report_id)
     return [_report_out(r) for r in report_revisions(report.region, report.day)]
@@ -272,11 +274,13 @@ def completeness_of(request: HttpRequest, query: Query[CompletenessQuery]) -> Co
     user = actor(request)
     region = region_for_user(user=user, region_id=query.region_id)
     if region.level not in (Level.DISTRICT, Level.TOWN):
-        raise HttpError(422, _("只有区和镇（街道）有下级报告单位"))
+        raise query_error("region_id", _("只有区和镇（街道）有下级报告单位"))
     end = query.end or local_today()
     start = query.start or end - dt.timedelta(days=6)
     if start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise HttpError(422, _("日期范围不对：开始不能晚于结束，且最多%(n)d天") % {"n": MAX_PERIOD_DAYS})
+        raise query_error(
+            "start", _("日期范围不对：开始不能晚于结束，且最多%(n)d天") % {"n": MAX_PERIOD_DAYS}
+        )
     table = completeness(region, start, end)
     return CompletenessOut(
         region_id=region.pk,

@@ -14,10 +14,10 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import actor
+from epigrid.api.common import ApiRouter, PathId, actor
 from epigrid.core.clock import local_today
 from epigrid.regions.models import Level, Region
 from epigrid.regions.selectors import region_get_for_user
@@ -33,7 +33,7 @@ from epigrid.risk.selectors import (
 )
 from epigrid.risk.services import FieldError, PolicyInput, PolicyInvalid, risk_policy_add
 
-router = Router(tags=["risk"])
+router = ApiRouter(tags=["risk"])
 
 
 class AssessmentOut(Schema):
@@ -71,7 +71,7 @@ def _district_of(region: Region) -> Region:
     response=RiskOut,
     summary="A region's risk level as of a day (a district: the highest of its towns), with its towns'",
 )
-def risk(request: HttpRequest, region_id: int, day: str = "") -> dict[str, object]:
+def risk(request: HttpRequest, region_id: PathId, day: str = "") -> dict[str, object]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     try:
@@ -129,7 +129,7 @@ def _policy(p: RiskPolicy) -> dict[str, object]:
     response=list[PolicyOut],
     summary="The versions of the risk rules the region's district follows, newest first",
 )
-def policies(request: HttpRequest, region_id: int) -> list[dict[str, object]]:
+def policies(request: HttpRequest, region_id: PathId) -> list[dict[str, object]]:
     region = region_get_for_user(user=actor(request), region_id=region_id)
     return [_policy(p) for p in policies_for_district(district_id=_district_of(region).pk)]
 
@@ -148,7 +148,7 @@ def _errors(errors: list[FieldError]) -> ValidationError:
     response={200: PolicyOut, 201: PolicyOut},
     summary="Add a version of the risk rules for the region's district (its HQ only)",
 )
-def policy_add(request: HttpRequest, region_id: int, payload: PolicyIn) -> Status[dict[str, object]]:
+def policy_add(request: HttpRequest, region_id: PathId, payload: PolicyIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     data = PolicyInput(**payload.dict())

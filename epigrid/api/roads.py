@@ -14,17 +14,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Query, Schema, Status, UploadedFile
 from ninja.errors import HttpError
 
-from epigrid.api.common import actor
+from epigrid.api.common import ApiRouter, actor
 from epigrid.checkpoints import roads
 from epigrid.checkpoints.models import RoadNetwork
 from epigrid.core.roles import Role
 from epigrid.regions.models import Region
 from epigrid.regions.selectors import region_get_for_user, region_roots_for_user
 
-router = Router(tags=["roads"])
+router = ApiRouter(tags=["roads"])
 
 
 class NetworkOut(Schema):
@@ -56,7 +56,7 @@ class CoverageOut(Schema):
     points: list[dict[str, Any]] = Field(description="the checkpoints: used, not_on_road or outside")
 
 
-class RegionParam(Schema):
+class CoverageParams(Schema):
     region_id: int | None = Field(None, description="any region of the district (default your top region)")
 
 
@@ -111,7 +111,7 @@ def _coverage(network: RoadNetwork) -> dict[str, object]:
     response=CoverageOut,
     summary="The district's road coverage: entries, blind spots, proposed new points",
 )
-def coverage(request: HttpRequest, params: Query[RegionParam]) -> dict[str, object]:
+def coverage(request: HttpRequest, params: Query[CoverageParams]) -> dict[str, object]:
     district = _district(request, params.region_id)
     network = roads.current_network(district.pk)
     if network is None:

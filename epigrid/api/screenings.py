@@ -13,10 +13,10 @@ from typing import Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
 from epigrid.core.clock import now
 from epigrid.core.models import User
 from epigrid.lists.counts import returnee_counts
@@ -32,7 +32,7 @@ from epigrid.people.screening import (
 from epigrid.people.screening_selectors import screening_get_for_user, screenings_in_region
 from epigrid.regions.selectors import household_get_for_user, region_get_for_user
 
-router = Router(tags=["screenings"])
+router = ApiRouter(tags=["screenings"])
 
 
 class TravelIn(Schema):
@@ -54,7 +54,7 @@ class NewPersonIn(Schema):
     relation: str = Field("", max_length=20)
 
 
-class EntryIn(Schema):
+class ScreeningEntryIn(Schema):
     person_id: int | None = Field(None, description="a registered person (or new_person)")
     new_person: NewPersonIn | None = Field(None, description="someone found at the door, not registered")
     present: bool = True
@@ -67,13 +67,13 @@ class EntryIn(Schema):
 class ScreeningIn(Schema):
     household_id: int
     visited_at: dt.datetime | None = Field(None, description="default: now")
-    entries: list[EntryIn] = Field(min_length=1, max_length=50)
+    entries: list[ScreeningEntryIn] = Field(min_length=1, max_length=50)
     measures: list[Measure] = []
     notes: str = Field("", max_length=500)
     idempotency_key: str = Field("", max_length=64, description="the same key twice records one visit")
 
 
-class EntryOut(Schema):
+class ScreeningEntryOut(Schema):
     person_id: int
     name: str
     present: bool
@@ -97,7 +97,7 @@ class ScreeningOut(Schema):
 
 
 class ScreeningDetailOut(ScreeningOut):
-    entries: list[EntryOut]
+    entries: list[ScreeningEntryOut]
     created: bool = Field(True, description="false when the idempotency key had already recorded it")
 
 
@@ -166,12 +166,12 @@ def screening_list(
 
 
 @router.get("/screenings/{int:screening_id}", response=ScreeningDetailOut, summary="One visit (audited)")
-def screening_detail(request: HttpRequest, screening_id: int) -> dict[str, object]:
+def screening_detail(request: HttpRequest, screening_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _detail(screening_get_for_user(user=user, screening_id=screening_id, request=request))
 
 
-def _entry(index: int, entry: EntryIn) -> EntryInput:
+def _entry(index: int, entry: ScreeningEntryIn) -> EntryInput:
     new = entry.new_person
     travel = entry.travel
     return EntryInput(
@@ -239,7 +239,7 @@ class ProvinceCountOut(Schema):
     people: int
 
 
-class CountsOut(Schema):
+class ReturneeCountsOut(Schema):
     region_id: int
     as_of: dt.datetime
     batches: list[BatchCountOut]
@@ -260,7 +260,9 @@ class CountsFilter(Schema):
     as_of: dt.datetime | None = Field(None, description="cut-off (default: now), e.g. 2020-02-03T18:00+08:00")
 
 
-@router.get("/counts/returnees", response=CountsOut, summary="The daily report's counts as of a cut-off")
+@router.get(
+    "/counts/returnees", response=ReturneeCountsOut, summary="The daily report's counts as of a cut-off"
+)
 def counts(request: HttpRequest, filters: Query[CountsFilter]) -> dict[str, object]:
     user: User = actor(request)
     region = region_get_for_user(user=user, region_id=filters.region_id)

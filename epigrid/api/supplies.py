@@ -20,10 +20,10 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
 from epigrid.regions.models import Level
 from epigrid.regions.selectors import region_get_for_user
 from epigrid.resources.forecast import Outlook, outlooks
@@ -45,7 +45,7 @@ from epigrid.resources.services import (
     stock_transfer,
 )
 
-router = Router(tags=["supplies"])
+router = ApiRouter(tags=["supplies"])
 
 
 def field_error(loc: list[str | int], message: str) -> ValidationError:
@@ -212,7 +212,7 @@ def depot_list(
 
 
 @router.get("/supplies/depots/{int:depot_id}", response=DepotDetailOut, summary="One depot, with staffing")
-def depot_detail(request: HttpRequest, depot_id: int) -> dict[str, object]:
+def depot_detail(request: HttpRequest, depot_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _depot_detail(depot_get_for_user(user=user, depot_id=depot_id))
 
@@ -273,7 +273,7 @@ def movement_out(line: StockMovement, codes: dict[int, SupplyItem]) -> dict[str,
     summary="A depot's ledger, newest first (audited: it names recipients)",
 )
 def movement_list(
-    request: HttpRequest, depot_id: int, filters: Query[MovementFilter], page: Query[PageParams]
+    request: HttpRequest, depot_id: PathId, filters: Query[MovementFilter], page: Query[PageParams]
 ) -> dict[str, object]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=depot_id)
@@ -351,7 +351,7 @@ def item_codes() -> dict[int, SupplyItem]:
     response={201: MovementOut},
     summary="Record a purchase or donation received",
 )
-def receipt_create(request: HttpRequest, depot_id: int, payload: ReceiptIn) -> Status[dict[str, object]]:
+def receipt_create(request: HttpRequest, depot_id: PathId, payload: ReceiptIn) -> Status[dict[str, object]]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
@@ -371,7 +371,7 @@ def receipt_create(request: HttpRequest, depot_id: int, payload: ReceiptIn) -> S
     response={201: MovementOut},
     summary="Record supplies handed out (never more than the depot holds)",
 )
-def issue_create(request: HttpRequest, depot_id: int, payload: IssueIn) -> Status[dict[str, object]]:
+def issue_create(request: HttpRequest, depot_id: PathId, payload: IssueIn) -> Status[dict[str, object]]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
@@ -391,7 +391,7 @@ def issue_create(request: HttpRequest, depot_id: int, payload: IssueIn) -> Statu
     response={201: TransferOut},
     summary="Move stock to another depot of the district (two ledger lines)",
 )
-def transfer_create(request: HttpRequest, depot_id: int, payload: TransferIn) -> Status[dict[str, object]]:
+def transfer_create(request: HttpRequest, depot_id: PathId, payload: TransferIn) -> Status[dict[str, object]]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
@@ -421,7 +421,7 @@ class StaffingIn(Schema):
     response=DepotDetailOut,
     summary="Say how many people the depot equips (drives the days-of-supply forecast)",
 )
-def staffing_update(request: HttpRequest, depot_id: int, payload: StaffingIn) -> dict[str, object]:
+def staffing_update(request: HttpRequest, depot_id: PathId, payload: StaffingIn) -> dict[str, object]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=depot_id)
     require(user, "can_write")
@@ -535,7 +535,7 @@ class RequestCloseIn(Schema):
     response=RequestOut,
     summary="Withdraw a request (its unit's keepers) or decline it (HQ); allocations already made stay",
 )
-def request_close_api(request: HttpRequest, request_id: int, payload: RequestCloseIn) -> dict[str, object]:
+def request_close_api(request: HttpRequest, request_id: PathId, payload: RequestCloseIn) -> dict[str, object]:
     user = actor(request)
     row = request_get_for_user(user=user, request_id=request_id)
     require(user, "can_write")

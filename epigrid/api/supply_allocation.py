@@ -6,10 +6,10 @@ warehouse's stock that ``resources.forecast.allocation_proposal`` proposes, and 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError
 
-from epigrid.api.common import actor, require
+from epigrid.api.common import ApiRouter, Id, actor, require
 from epigrid.api.supplies import (
     RequestOut,
     TransferOut,
@@ -36,7 +36,7 @@ from epigrid.resources.services import (
     depot_for_region,
 )
 
-router = Router(tags=["supplies"])
+router = ApiRouter(tags=["supplies"])
 
 
 # --- the district's allocation ---------------------------------------------------------------------
@@ -66,7 +66,7 @@ class ProposalFilter(Schema):
 
 class AllocationIn(Schema):
     item: str
-    decisions: dict[int, int] = Field(
+    decisions: dict[Id, int] = Field(
         description="{request id: quantity}: the proposal or the district's figures"
     )
     note: str = ""

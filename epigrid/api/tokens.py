@@ -12,11 +12,11 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
 from epigrid.api.auth import via_token
-from epigrid.api.common import Page, PageParams, actor, paginate
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, paginate
 from epigrid.core.models import ApiToken
 from epigrid.core.tokens import (
     DEFAULT_DAYS,
@@ -31,7 +31,7 @@ from epigrid.core.tokens import (
     token_state,
 )
 
-router = Router(tags=["tokens"])
+router = ApiRouter(tags=["tokens"])
 
 
 class TokenOut(Schema):
@@ -102,7 +102,7 @@ def token_create(request: HttpRequest, payload: TokenIn, response: HttpResponse)
     response=TokenOut,
     summary="Revoke one of the caller's tokens; revoking again answers the same",
 )
-def token_revoke(request: HttpRequest, token_id: int) -> dict[str, object]:
+def token_revoke(request: HttpRequest, token_id: PathId) -> dict[str, object]:
     user = actor(request)
     token = api_token_get_own(user=user, token_id=token_id)
     return _out(api_token_revoke(actor=user, token=token))

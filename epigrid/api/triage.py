@@ -19,10 +19,10 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing
 from epigrid.core.models import User
 from epigrid.people.models import Person
 from epigrid.people.selectors import present
@@ -39,7 +39,7 @@ from epigrid.triage.selectors import (
 )
 from epigrid.triage.services import VisitInput, fever_visit_record
 
-router = Router(tags=["triage"])
+router = ApiRouter(tags=["triage"])
 
 _API_FIELD = {"region": "region_id", "person": "person_id"}
 
@@ -189,7 +189,7 @@ def _region(user: User, region_id: int | None) -> Region | None:
     summary="Register a fever visit (预检分诊) at a facility; the disposition classifies the patient",
 )
 def visit_create(
-    request: HttpRequest, facility_id: int, payload: VisitIn
+    request: HttpRequest, facility_id: PathId, payload: VisitIn
 ) -> Status[dict[str, object]] | JsonResponse:
     user = actor(request)
     if not user.caps.record_triage:
@@ -239,6 +239,6 @@ def visit_list(
 
 
 @router.get("/triage/visits/{int:visit_id}", response=VisitOut, summary="One fever visit (audited)")
-def visit_detail(request: HttpRequest, visit_id: int) -> dict[str, object]:
+def visit_detail(request: HttpRequest, visit_id: PathId) -> dict[str, object]:
     user = actor(request)
     return _out(visit_get_for_user(user=user, visit_id=visit_id, request=request))

@@ -19,10 +19,10 @@ from typing import Literal
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import Page, PageParams, actor, audit_listing
+from epigrid.api.common import ApiRouter, Id, Page, PageParams, PathId, actor, audit_listing
 from epigrid.checkpoints.models import Checkpoint
 from epigrid.checkpoints.selectors import checkpoint_get_for_user
 from epigrid.core.clock import local_today
@@ -43,7 +43,7 @@ from epigrid.volunteers.selectors import (
 )
 from epigrid.volunteers.services import TeamInput, VolunteerInput, team_save, volunteer_save
 
-router = Router(tags=["volunteers"])
+router = ApiRouter(tags=["volunteers"])
 RANGE_MAX_DAYS = 31
 
 
@@ -153,7 +153,7 @@ def team_list(request: HttpRequest, filters: Query[TeamFilter], page: Query[Page
 
 
 @router.get("/volunteer-teams/{int:team_id}", response=TeamOut, summary="One volunteer team")
-def team_detail(request: HttpRequest, team_id: int) -> dict[str, object]:
+def team_detail(request: HttpRequest, team_id: PathId) -> dict[str, object]:
     return _team(team_get_for_user(user=actor(request), team_id=team_id))
 
 
@@ -162,14 +162,14 @@ def team_detail(request: HttpRequest, team_id: int) -> dict[str, object]:
     response={201: TeamOut},
     summary="Set up a team in a town, village or grid (HQ, towns, village leaders)",
 )
-def team_create(request: HttpRequest, region_id: int, payload: TeamIn) -> Status[dict[str, object]]:
+def team_create(request: HttpRequest, region_id: PathId, payload: TeamIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     return Status(201, _team(_team_save(user, payload, region, None)))
 
 
 @router.put("/volunteer-teams/{int:team_id}", response=TeamOut, summary="Change a team (all fields)")
-def team_update(request: HttpRequest, team_id: int, payload: TeamIn) -> dict[str, object]:
+def team_update(request: HttpRequest, team_id: PathId, payload: TeamIn) -> dict[str, object]:
     user = actor(request)
     team = team_get_for_user(user=user, team_id=team_id)
     region = _region_in_scope(user, payload.region_id, "region_id") or team.region
@@ -185,7 +185,7 @@ class VolunteerIn(Schema):
     kind: Volunteer.Kind = Volunteer.Kind.VOLUNTEER
     region_id: int | None = Field(None, description="on update: move the member (default: where they are)")
     team_id: int | None = None
-    grid_ids: list[int] = Field([], max_length=50, description="the grids they serve")
+    grid_ids: list[Id] = Field([], max_length=50, description="the grids they serve")
     person_id: int | None = Field(None, description="the registered resident they are, in the caller's scope")
     user_id: int | None = Field(None, description="the staff account they are, working in this district")
     note: str = Field("", max_length=200)
@@ -304,14 +304,16 @@ def volunteer_list(
     response={201: VolunteerOut},
     summary="Add a member based in a town, village or grid (HQ, towns, village leaders)",
 )
-def volunteer_create(request: HttpRequest, region_id: int, payload: VolunteerIn) -> Status[dict[str, object]]:
+def volunteer_create(
+    request: HttpRequest, region_id: PathId, payload: VolunteerIn
+) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     return Status(201, _volunteer(user, _volunteer_save(user, payload, region, None)))
 
 
 @router.put("/volunteers/{int:volunteer_id}", response=VolunteerOut, summary="Change a member (all fields)")
-def volunteer_update(request: HttpRequest, volunteer_id: int, payload: VolunteerIn) -> dict[str, object]:
+def volunteer_update(request: HttpRequest, volunteer_id: PathId, payload: VolunteerIn) -> dict[str, object]:
     user = actor(request)
     volunteer = volunteer_get_for_user(user=user, volunteer_id=volunteer_id)
     region = _region_in_scope(user, payload.region_id, "region_id") or volunteer.region
@@ -484,7 +486,7 @@ def _assign(
     response={200: DutyResultOut, 201: DutyResultOut},
     summary="Put someone on duty at a unit; 201 stored, 200 the same shift again; conflicts reported",
 )
-def duty_create_unit(request: HttpRequest, region_id: int, payload: DutyIn) -> Status[dict[str, object]]:
+def duty_create_unit(request: HttpRequest, region_id: PathId, payload: DutyIn) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
     return _assign(user, payload, region, None)
@@ -496,7 +498,7 @@ def duty_create_unit(request: HttpRequest, region_id: int, payload: DutyIn) -> S
     summary="Put someone on duty at a checkpoint; 201 stored, 200 the same shift again; conflicts reported",
 )
 def duty_create_checkpoint(
-    request: HttpRequest, checkpoint_id: int, payload: DutyIn
+    request: HttpRequest, checkpoint_id: PathId, payload: DutyIn
 ) -> Status[dict[str, object]]:
     user = actor(request)
     checkpoint = checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id)
@@ -504,7 +506,7 @@ def duty_create_checkpoint(
 
 
 @router.delete("/duties/{int:duty_id}", response={204: None}, summary="Take a shift off the roster")
-def duty_delete(request: HttpRequest, duty_id: int) -> Status[None]:
+def duty_delete(request: HttpRequest, duty_id: PathId) -> Status[None]:
     user = actor(request)
     duty = duty_get_for_user(user=user, duty_id=duty_id)
     duty_remove(actor=user, duty=duty)
