@@ -180,3 +180,42 @@ def test_a_date_in_the_future_or_within_28_days_is_refused(world, scene, offset,
 def test_the_oldest_allowed_date_is_28_days_ago(world, scene):
     day = TODAY - dt.timedelta(days=MIN_AGE_DAYS)
     call_command("privacy", "purge", "--before", day.isoformat(), "--dry-run", stdout=StringIO())
+
+
+def test_old_travellers_lists_and_merged_records_go_too_but_not_what_someone_under_watch_is_in(world, scene):
+    from epigrid.checkpoints.models import Disposition, Passage, PassagePerson
+    from epigrid.checkpoints.services import PassageInput, PersonInput, passage_register
+    from epigrid.lists.models import ListBatch
+
+    twin = world.hq_merge.absorbed  # a duplicate of 张伟 merged into him
+    station = world.checkpoint_a
+    old = TODAY - dt.timedelta(days=40)
+
+    def arrive(name: str, id_number: str = "") -> Passage:
+        return passage_register(
+            actor=world.checkpoint, checkpoint=station,
+            data=PassageInput(
+                vehicle_type="car", plate="鄂A12345", disposition=Disposition.LET_THROUGH,
+                local_contact="表哥王五",
+                people=[PersonInput(name=name, id_number=id_number, phone="13800138000", temperature="36.5")],
+            ),
+        ).passage  # fmt: skip
+
+    stranger = arrive("过路人")
+    watched = arrive("李娜", world.li.id_number)
+    Passage.objects.filter(pk__in=[stranger.pk, watched.pk]).update(day=old)
+    ListBatch.objects.filter(pk=world.hq_batch.pk).update(
+        created_at=timezone.now() - dt.timedelta(days=40), content=b"name,id\n"
+    )
+    _run()
+    twin.refresh_from_db()
+    assert (twin.name, twin.id_number, twin.phone) == (f"{PREFIX}{twin.pk}", "", "")
+    traveller = PassagePerson.objects.get(passage=stranger)
+    assert (traveller.name, traveller.phone) == (f"{PREFIX}旅客{traveller.pk}", "")
+    assert Passage.objects.filter(pk=stranger.pk, plate="", local_contact="").exists()
+    kept = PassagePerson.objects.get(passage=watched)
+    assert (kept.name, kept.id_number) == ("李娜", world.li.id_number)
+    assert Passage.objects.get(pk=watched.pk).local_contact == "表哥王五"
+    review = ListRow.objects.get(pk=world.hq_review_row.pk)
+    assert (review.name, review.phone, review.fields) == ("", "", {})
+    assert bytes(ListBatch.objects.get(pk=world.hq_batch.pk).content) == b""
