@@ -66,6 +66,7 @@ def test_hq_builds_a_form_previews_it_and_downloads_the_workbook(
     assert headers == ["序号", "姓名", "从何地返回", "返回日期", "联系电话"]
     page.screenshot(path=screenshots / "62-form-preview-desktop.png", full_page=True)
 
+    page.get_by_label("导出用途").fill("核对返校学生名单")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出 Excel").click()
     ws = load_workbook(io.BytesIO(download.value.path().read_bytes())).active
