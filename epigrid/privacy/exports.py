@@ -176,8 +176,9 @@ def export_audit(
 
 
 def _header_text(text: str) -> str:
-    """Text for an xlsx header or footer: ``&`` starts a code there and must be doubled."""
-    return text.replace("&", "&&")
+    """Text for an xlsx header or footer: ``&`` starts a code there, so it becomes the full-width ＆
+    (doubling it could take a 200-character purpose past Excel's 255 characters per section)."""
+    return text.replace("&", "＆")
 
 
 def watermark_xlsx(workbook: Workbook, stamp: Stamp) -> None:
