@@ -194,7 +194,7 @@ class StayOut(Schema):
     ended_at: dt.datetime | None
 
 
-class RoomOut(Schema):
+class ObservationRoomOut(Schema):
     checkpoint_id: int
     places: int
     occupied: int
@@ -204,7 +204,7 @@ class RoomOut(Schema):
     ended_today: list[StayOut]
 
 
-class OutcomeIn(Schema):
+class StayOutcomeIn(Schema):
     outcome: HubObservation.Outcome | Literal[""] = Field(
         "", description="empty: only record the re-check temperature"
     )
@@ -247,7 +247,7 @@ def _stay(shown: RoomStay) -> dict[str, object]:
 
 @router.get(
     "/checkpoints/{int:checkpoint_id}/observation-room",
-    response=RoomOut,
+    response=ObservationRoomOut,
     summary="A transport hub's observation room: who is in it now, places free, stays ended today (audited)",
 )
 def room_detail(request: HttpRequest, checkpoint_id: PathId) -> dict[str, object]:
@@ -273,7 +273,7 @@ def room_detail(request: HttpRequest, checkpoint_id: PathId) -> dict[str, object
     summary="Record a re-check or end a stay in the observation room; 201 recorded, 200 already recorded",
 )
 def room_outcome(
-    request: HttpRequest, checkpoint_id: PathId, stay_id: PathId, payload: OutcomeIn
+    request: HttpRequest, checkpoint_id: PathId, stay_id: PathId, payload: StayOutcomeIn
 ) -> Status[dict[str, object]]:
     user = actor(request)
     stay = stay_get_for_user(user=user, checkpoint_id=checkpoint_id, stay_id=stay_id)  # 404 before 403

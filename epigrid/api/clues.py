@@ -111,7 +111,7 @@ class ClueFilter(Schema):
     kind: ClueKind | Literal[""] = ""
 
 
-class OutcomeIn(Schema):
+class ClueOutcomeIn(Schema):
     status: Literal["checking", "verified", "false", "handled", ""] = ""
     note: str = Field("", max_length=500)
 
@@ -196,7 +196,7 @@ def clue_create(request: HttpRequest, region_id: PathId, payload: ClueIn) -> Sta
     response=ClueOut,
     summary="The police station records what it found: checking, verified, untrue or dealt with",
 )
-def clue_update(request: HttpRequest, clue_id: PathId, payload: OutcomeIn) -> dict[str, object]:
+def clue_update(request: HttpRequest, clue_id: PathId, payload: ClueOutcomeIn) -> dict[str, object]:
     user = actor(request)
     clue = clue_get_for_user(user=user, clue_id=clue_id)
     require(user, "handle_clues")

@@ -20,7 +20,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import schemathesis
@@ -28,6 +28,7 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, Phase, given, settings
+from pydantic import BaseModel
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -118,6 +119,33 @@ def _fuzz(world: Any, user: User) -> list[str]:
             except (Exception, BaseExceptionGroup) as exc:  # every failure is reported, then the test fails
                 failures.append(f"{operation.label} [{mode}]: {_failure_text(exc)}")
     return failures
+
+
+def _models(annotation: Any) -> Iterator[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        for field in annotation.model_fields.values():
+            yield from _models(field.annotation)
+    for argument in get_args(annotation):
+        yield from _models(argument)
+
+
+def test_every_schema_name_names_one_schema():
+    """ninja files a schema under its class name: two routers' ``EntryOut`` would both be documented as
+    whichever came first, so a client reads the wrong fields (measurelog's for screenings')."""
+    from epigrid.api.api import api
+
+    names: dict[str, set[str]] = {}
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                roots = [*operation.models, *(m for m in operation.response_models.values() if m)]
+                for root in roots:
+                    for model in _models(root):
+                        names.setdefault(model.__name__, set()).add(
+                            f"{model.__module__}.{model.__qualname__}"
+                        )
+    assert {name: places for name, places in names.items() if len(places) > 1} == {}
 
 
 @pytest.mark.django_db

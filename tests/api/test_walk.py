@@ -20,7 +20,8 @@ from epigrid.core.roles import Role
 from epigrid.lists.models import ListBatch, ListRow
 from epigrid.measurelog.models import MeasureEntry, SealedCompound
 from epigrid.monitoring.models import AlertAck, Episode, HealthCheck
-from epigrid.people.models import Screening
+from epigrid.people.models import Person, Screening
+from epigrid.regions.models import Household
 from epigrid.reports.models import UnitReport
 from epigrid.resources.items import builtin_items_ensure
 from epigrid.resources.models import Facility, Staffing, StockMovement, SupplyRequest
@@ -33,6 +34,7 @@ LISTINGS = {
     "/api/v1/triage/visits",
     "/api/v1/regions",
     "/api/v1/persons",
+    "/api/v1/households",
     "/api/v1/lists/sources",
     "/api/v1/lists/batches",
     "/api/v1/lists/review",
@@ -158,6 +160,12 @@ def _call(client: Client, method: str, url: str, world):
         body = {"vehicle_type": "foot", "people": [{"name": "孙红"}]}
     if "/handovers/" in url:
         body = {"status": "received"}
+    if url.endswith("/households"):
+        body = {"region_id": world.grid_a.pk, "number": "外区登记", "address": "甲村一组9号"}
+    if re.search(r"/households/\d+/persons$", url):
+        body = {"name": "孙红", "sex": "F"}
+    if method == "PATCH" and re.search(r"/persons/\d+$", url):
+        body = {"name": "改名"}
     if url.endswith("/acks"):
         body = {"kind": "missed", "day": "2020-02-01", "slot": "am", "action": "phoned"}
     supply = {"item": "surgical-mask", "quantity": 1}
@@ -205,6 +213,8 @@ def _state(world) -> tuple[object, ...]:
         ListRow.objects.get(pk=world.hq_review_row.pk).decision,
         ListBatch.objects.get(pk=world.hq_batch.pk).status,
         ListBatch.objects.count(),
+        Household.objects.count(),
+        list(Person.objects.values_list("id", "name", "phone", "id_number")),
         Screening.objects.count(),
         AlertAck.objects.count(),
         HealthCheck.objects.count(),
