@@ -14,6 +14,8 @@ from docx import Document
 from epigrid.core.models import AuditEvent
 from epigrid.reports.document_drafts import report_draft_save
 
+PURPOSE = ("--purpose", "报送区指挥部")
+
 
 @pytest.fixture
 def day():
@@ -28,7 +30,7 @@ def keep_connection(monkeypatch):
 
 def _run(*argv):
     """Run the command as the `epigrid` entry point does (errors become one line and an exit status)."""
-    ManagementUtility(["epigrid", "report", *argv]).execute()
+    ManagementUtility(["epigrid", "report", *argv, *PURPOSE]).execute()
 
 
 def test_docx(world, day, tmp_path, capsys):
@@ -37,6 +39,8 @@ def test_docx(world, day, tmp_path, capsys):
         "daily", "--region", world.town.code, "--date", day.isoformat(), "--format", "docx", "--out", str(out)
     )
     doc = Document(io.BytesIO(out.read_bytes()))
+    assert doc.sections[0].header.paragraphs[0].text.startswith("导出人：")
+    assert "报送区指挥部" in doc.sections[0].header.paragraphs[0].text
     assert doc.paragraphs[0].text == f"甲镇关于{day.month}月{day.day}日新冠肺炎\n疫情防控工作进展情况的报告"
     assert "一、防疫情况" in [p.text for p in doc.paragraphs]
     line = capsys.readouterr().out.strip()
@@ -45,6 +49,7 @@ def test_docx(world, day, tmp_path, capsys):
     )
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT)
     assert (event.username, event.user, event.detail["format"]) == ("command line", None, "docx")
+    assert event.detail["purpose"] == "报送区指挥部"
 
 
 def test_html_is_a_standalone_page_with_the_saved_draft(world, day, tmp_path):
@@ -64,6 +69,7 @@ def test_html_is_a_standalone_page_with_the_saved_draft(world, day, tmp_path):
         "html",
         "--out",
         str(out),
+        *PURPOSE,
     )
     html = out.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html
@@ -96,6 +102,18 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(world, tmp_path, capsys, argv
     assert exited.value.code == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith(message) and "\n" not in err
+    assert not out.exists()
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
+
+
+def test_a_purpose_is_required(world, day, tmp_path, capsys):
+    out = tmp_path / "r.docx"
+    with pytest.raises(SystemExit):
+        ManagementUtility(
+            ["epigrid", "report", "daily", "--region", world.town.code, "--date", day.isoformat(),
+             "--out", str(out), "--purpose", " "]
+        ).execute()  # fmt: skip
+    assert capsys.readouterr().err.strip().startswith("CommandError: --purpose: ")
     assert not out.exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from epigrid.core.clock import local_today
+from epigrid.privacy.exports import PurposeError, purpose_clean, stamp_for, watermark_docx
 from epigrid.regions.models import Level, Region
 from epigrid.reports.document import ReportDocument
 from epigrid.reports.document_docx import title_lines, write_docx
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         daily.add_argument("--date", required=True, help="the report day, YYYY-MM-DD (today or earlier)")
         daily.add_argument("--format", choices=FORMATS, default="docx", help="docx (default) or html")
         daily.add_argument("--out", required=True, type=Path, help="the file to write")
+        daily.add_argument(
+            "--purpose", required=True, help="why it is exported (导出用途, 2-200 characters), audited"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         town = self._town(options["region"])
@@ -39,14 +43,18 @@ class Command(BaseCommand):
         out: Path = options["out"]
         if not out.parent.is_dir():
             raise CommandError(f"{out.parent}: no such directory")
+        try:
+            stamp = stamp_for(None, purpose_clean(options["purpose"]))
+        except PurposeError as exc:
+            raise CommandError(f"--purpose: {exc}") from None
         state = document_state(town=town, day=day)
         fmt = options["format"]
         if fmt == "docx":
-            content = write_docx(state.report)
+            content = watermark_docx(write_docx(state.report), stamp)
         else:
             content = self._html(state.report).encode("utf-8")
         out.write_bytes(content)
-        report_export_log(actor=None, town=town, day=day, fmt=fmt, state=state)
+        report_export_log(actor=None, town=town, day=day, fmt=fmt, state=state, stamp=stamp)
         kind = "issued" if state.issued else "draft" if state.draft else "generated from the records"
         self.stdout.write(f"{out}: {town.name} {day.isoformat()} ({fmt}, {len(content):,} bytes, {kind})")
 
