@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from epigrid.core.models import User
 from epigrid.core.roles import Role
 from epigrid.lib.cells import cell_text
 from epigrid.lists.files import ListFileError
 from epigrid.lists.models import ListBatch, ListRow
-from epigrid.lists.services import list_batch_confirm, list_batch_process, list_batch_upload
+from epigrid.lists.services import STALE_AFTER, list_batch_confirm, list_batch_process, list_batch_upload
 from epigrid.regions.models import Level, Region
 
 LINK_COLUMNS = ("source", "batch", "row", "person_id", "decision", "score")
@@ -34,6 +35,12 @@ class Command(BaseCommand):
             "--region", default="", help="division code the list was sent to (default: the district)"
         )
         imp.add_argument("--json", action="store_true", help="print the summary as JSON")
+        imp.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue at once a batch of this file that a stopped process left running or failed "
+            "(without it: once it has shown no progress for 15 minutes)",
+        )
         links = sub.add_parser("links", help="write source,batch,row,person_id,decision,score as CSV")
         links.add_argument("--source", default="")
         links.add_argument("--batch", type=int, default=None)
@@ -63,14 +70,24 @@ class Command(BaseCommand):
         except ListFileError as exc:
             raise CommandError(f"{path.name}: {exc.message}; nothing imported") from None
         batch = upload.batch
+        continued = False
         if batch.status == ListBatch.Status.UPLOADED:
             list_batch_confirm(actor=actor, batch=batch)
             list_batch_process(batch_id=batch.pk, read=upload.read)
             batch.refresh_from_db()
+        elif batch.status != ListBatch.Status.DONE:
+            # The same file again while its batch is unfinished: the process linking it was stopped
+            # half-way (killed, a failure). Its committed rows are kept; the rest is linked now.
+            list_batch_process(batch_id=batch.pk, resume=options["resume"])
+            batch.refresh_from_db()
+            if batch.status != ListBatch.Status.DONE:
+                raise CommandError(self._unfinished(batch))
+            continued = True
         summary = {
             "source": batch.source.name,
             "batch": batch.number,
             "new_file": upload.created,
+            "continued": continued,
             "status": batch.status,
             **batch.summary,
         }
@@ -79,10 +96,27 @@ class Command(BaseCommand):
             return
         s = batch.summary
         counts = ", ".join(f"{s.get(k, 0)} {k}" for k in ("matched", "new", "review", "rejected"))
-        unchanged = "" if upload.created else " (same file as before: nothing changed)"
+        unchanged = (
+            ""
+            if upload.created
+            else " (continued where it stopped)"
+            if continued
+            else " (same file as before: nothing changed)"
+        )
         self.stdout.write(
             f"{batch.source.name} 第{batch.number}批: {s.get('rows', 0)} rows read, {counts}{unchanged}"
         )
+
+    def _unfinished(self, batch: ListBatch) -> str:
+        name = f"{batch.source.name} 第{batch.number}批"
+        if batch.status == ListBatch.Status.RUNNING:
+            minutes = int(STALE_AFTER.total_seconds() // 60)
+            return (
+                f"{name} is being linked by another process ({batch.rows_done} of {batch.rows_total} rows, "
+                f"last progress {timezone.localtime(batch.updated_at):%Y-%m-%d %H:%M:%S}); if that process "
+                f"has stopped, re-run with --resume, or re-run after {minutes} minutes without progress"
+            )
+        return f"{name} is {batch.status}: re-run with --resume to continue it"
 
     def _links(self, options: dict[str, Any]) -> None:
         rows = ListRow.objects.select_related("batch__source").order_by(
