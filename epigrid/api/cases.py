@@ -25,6 +25,7 @@ from epigrid.api.common import (
     actor,
     audit_listing,
     body_errors,
+    page_out,
     require,
 )
 from epigrid.cases.contacts import NewContact, contact_register
@@ -237,12 +238,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilter], page: Query[Page
         filters=[k for k in ("classification", "since_from", "since_to") if getattr(filters, k)],
         region_path=region.path,
     )
-    return {
-        "count": rows.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_case(s) for s in items],
-    }
+    return page_out(rows.count(), page, [_case(s) for s in items])
 
 
 @router.get("/cases/counts", response=CaseCountsOut, summary="The four categories of a region subtree")

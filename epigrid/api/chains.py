@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Schema
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, page_out
 from epigrid.cases.chain_selectors import (
     K_MAX,
     ClusterFilter,
@@ -159,7 +159,7 @@ def cluster_list(
         }
         for row in rows
     ]
-    return {"count": len(clusters), "limit": page.limit, "offset": page.offset, "items": items}
+    return page_out(len(clusters), page, items)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, page_out, require
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.handovers import handover_close
 from epigrid.checkpoints.models import Handover, HubObservation
@@ -138,12 +138,7 @@ def handover_list(
         ids=[h.pk for h in items],
         filters=["status"] if status else [],
     )
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_handover(user, h) for h in items],
-    }
+    return page_out(count, page, [_handover(user, h) for h in items])
 
 
 @router.post(

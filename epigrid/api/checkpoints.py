@@ -22,7 +22,7 @@ from ninja import Field, Query, Schema, Status
 
 from epigrid.api.checkpoint_travellers import checkpoint_errors as _errors
 from epigrid.api.checkpoint_travellers import router as travellers_router
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, page_out, require
 from epigrid.checkpoints.errors import CheckpointInvalid, FieldError
 from epigrid.checkpoints.models import Checkpoint, Disposition, Passage, PassagePerson
 from epigrid.checkpoints.selectors import (
@@ -152,12 +152,7 @@ def checkpoint_list(
     rows = checkpoints_for_user(user=user, region=region)
     count = rows.count()
     items = list(rows[page.offset : page.offset + page.limit])
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_checkpoint(user, c) for c in items],
-    }
+    return page_out(count, page, [_checkpoint(user, c) for c in items])
 
 
 # --- daily figures (declared before /checkpoints/{id} only for readability: the int converter keeps
@@ -487,12 +482,11 @@ def passage_list(
     lines = passages_for_checkpoint(
         user=user, checkpoint=checkpoint, day=day, request=request, limit=page.offset + page.limit
     )[page.offset :]
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [
+    return page_out(
+        count,
+        page,
+        [
             _passage(user, line.passage, [_person(user, row, id_, phone) for row, id_, phone in line.people])
             for line in lines
         ],
-    }
+    )

@@ -16,7 +16,17 @@ from django.utils import timezone
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, paginate, require
+from epigrid.api.common import (
+    ApiRouter,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    audit_listing,
+    page_out,
+    paginate,
+    require,
+)
 from epigrid.core.clock import now
 from epigrid.monitoring.checks import CheckInvalid, check_record
 from epigrid.monitoring.episode_selectors import episode_checks, episode_in_scope
@@ -91,7 +101,7 @@ def check_list(
         user=user, request=request, object_type="health_check", ids=[c.pk for c in items],
         filters=["history"] if filters.history else [], object_id=episode.pk,
     )  # fmt: skip
-    return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_out(c) for c in items]}
+    return page_out(count, page, [_out(c) for c in items])
 
 
 @router.post(

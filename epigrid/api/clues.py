@@ -23,7 +23,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import ApiRouter, Day, Page, PageParams, PathId, actor, audit_listing, require
+from epigrid.api.common import (
+    ApiRouter,
+    Day,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    audit_listing,
+    page_out,
+    require,
+)
 from epigrid.clues.entries import link_create, link_revoke
 from epigrid.clues.errors import ClueInvalid, FieldError
 from epigrid.clues.models import Clue, ClueKind, CommunityLink, ResidentEntry
@@ -150,12 +160,7 @@ def clue_list(request: HttpRequest, filters: Query[ClueFilter], page: Query[Page
     items = list(rows[page.offset : page.offset + page.limit])
     police = police_for_regions({c.region for c in items})
     audit_listing(user=user, request=request, object_type="clue", ids=[c.pk for c in items], filters=[])
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_clue(user, c, police.get(c.region_id, [])) for c in items],
-    }
+    return page_out(count, page, [_clue(user, c, police.get(c.region_id, [])) for c in items])
 
 
 @router.get("/clues/{int:clue_id}", response=ClueOut, summary="One clue with its routing and outcome")
@@ -351,12 +356,7 @@ def entry_list(
         user=user, request=request, object_type="resident_entry", ids=[e.pk for e in items],
         filters=["status"] if status else [],
     )  # fmt: skip
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_entry(user, e) for e in items],
-    }
+    return page_out(count, page, [_entry(user, e) for e in items])
 
 
 @router.get(
@@ -452,7 +452,7 @@ def link_list(request: HttpRequest, page: Query[PageParams]) -> dict[str, object
     rows = links_for_user(user=user)
     count = rows.count()
     items = list(rows[page.offset : page.offset + page.limit])
-    return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_link(k) for k in items]}
+    return page_out(count, page, [_link(k) for k in items])
 
 
 @router.post(

@@ -24,6 +24,7 @@ from epigrid.api.common import (
     actor,
     audit_listing,
     body_errors,
+    page_out,
     require,
 )
 from epigrid.lists.selectors import row_get_for_user
@@ -139,12 +140,7 @@ def episode_list(
         filters=["status"],
         region_path=region.path,
     )
-    return {
-        "count": episodes.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_out(e) for e in items],
-    }
+    return page_out(episodes.count(), page, [_out(e) for e in items])
 
 
 @router.get("/episodes/{int:episode_id}", response=EpisodeOut, summary="One episode (audited)")

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, PathId, actor, require
+from epigrid.api.common import ApiRouter, PathId, actor, body_errors, require
 from epigrid.core.models import User
 from epigrid.regions.models import Region
 from epigrid.regions.selectors import region_get_for_user
@@ -83,9 +83,7 @@ def _facility(user: User, facility: Facility) -> dict[str, object]:
 
 
 def _invalid(exc: FacilityError) -> ValidationError:
-    return ValidationError(
-        [{"loc": ["body", "payload", exc.field or "__all__"], "msg": exc.message, "type": "value_error"}]
-    )
+    return body_errors({exc.field or "__all__": exc.message})
 
 
 @router.get(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, page_out, require
 from epigrid.core.clock import now
 from epigrid.core.models import User
 from epigrid.followups.errors import FieldError, TaskInvalid, TaskRefused
@@ -208,12 +208,7 @@ def task_list(request: HttpRequest, filters: Query[TaskFilter], page: Query[Page
         user=user, request=request, object_type="followup_task", ids=[t.pk for t in items], filters=used,
         extra={"persons": sorted({t.person_id for t in items if t.person_id})},
     )  # fmt: skip
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_task(user, t, moment) for t in items],
-    }
+    return page_out(count, page, [_task(user, t, moment) for t in items])
 
 
 class AssigneeOut(Schema):

@@ -22,6 +22,7 @@ from epigrid.api.common import (
     PathId,
     actor,
     audit_listing,
+    page_out,
     paginate,
     require,
 )
@@ -160,7 +161,7 @@ def batch_list(
     if filters.status is not None:
         batches = batches.filter(status=filters.status)
     count, rows = paginate(batches, page)
-    return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_batch(b) for b in rows]}
+    return page_out(count, page, [_batch(b) for b in rows])
 
 
 @router.get("/lists/batches/{int:batch_id}", response=BatchDetailOut, summary="One batch")
@@ -351,12 +352,7 @@ def batch_rows(
         filters=["decision"] if filters.decision else [],
         region_path=batch.region.path,
     )
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_row(r, user) for r in rows],
-    }
+    return page_out(count, page, [_row(r, user) for r in rows])
 
 
 @router.get("/lists/review", response=Page[RowOut], summary="Rows waiting for a reviewer (audited)")
@@ -364,12 +360,7 @@ def review_rows(request: HttpRequest, page: Query[PageParams]) -> dict[str, obje
     user = actor(request)
     count, rows = paginate(selectors.review_rows_for_user(user=user), page)
     audit_listing(user=user, request=request, object_type="list_row", ids=[r.pk for r in rows])
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_row(r, user) for r in rows],
-    }
+    return page_out(count, page, [_row(r, user) for r in rows])
 
 
 @router.get(

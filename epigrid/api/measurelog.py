@@ -20,7 +20,17 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, paginate
+from epigrid.api.common import (
+    ApiRouter,
+    Page,
+    PageParams,
+    PathId,
+    actor,
+    body_errors,
+    page_out,
+    paginate,
+    query_error,
+)
 from epigrid.core.clock import local_today
 from epigrid.measurelog.models import ENTRY_KINDS, ENTRY_UNITS, MeasureEntry, SealedCompound
 from epigrid.measurelog.sealed_services import sealed_compound_add, sealed_compound_reopen
@@ -53,23 +63,14 @@ RANGE_WRONG = gettext_lazy("日期范围不对：开始不能晚于结束，且�
 
 def _refused(exc: MeasureInvalid) -> ValidationError:
     """A service refusal as ninja's 422: one error per body field, ``loc`` naming it."""
-    return ValidationError(
-        [
-            {"loc": ["body", "payload", field], "msg": str(message), "type": "value_error"}
-            for field, message in exc.errors.items()
-        ]
-    )
-
-
-def _query_error(field: str, message: str) -> ValidationError:
-    return ValidationError([{"loc": ["query", field], "msg": message, "type": "value_error"}])
+    return body_errors(exc.errors)
 
 
 def _range(start: dt.date | None, end: dt.date | None, default_days: int) -> tuple[dt.date, dt.date]:
     end = end or local_today()
     start = start or end - dt.timedelta(days=default_days - 1)
     if start > end or (end - start).days >= MAX_PERIOD_DAYS:
-        raise _query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
+        raise query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
     return start, end
 
 
@@ -154,9 +155,9 @@ def entry_list(
     user = actor(request)
     region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
     if filters.kind and filters.kind not in ENTRY_KINDS:
-        raise _query_error("kind", _("未知的措施类型"))
+        raise query_error("kind", _("未知的措施类型"))
     if filters.start and filters.end and filters.start > filters.end:
-        raise _query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
+        raise query_error("start", RANGE_WRONG % {"n": MAX_PERIOD_DAYS})
     rows = entries_for_user(
         user=user,
         region=region,
@@ -166,7 +167,7 @@ def entry_list(
         include_replaced=filters.include_replaced,
     )
     count, entries = paginate(rows, page)
-    return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_entry(e) for e in entries]}
+    return page_out(count, page, [_entry(e) for e in entries])
 
 
 class MeasureEntryIn(Schema):
@@ -416,12 +417,7 @@ def compound_list(
     region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
     count, rows = paginate(compounds_for_user(user=user, region=region, sealed_on=filters.on), page)
     today = local_today()
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_compound(c, today) for c in rows],
-    }
+    return page_out(count, page, [_compound(c, today) for c in rows])
 
 
 class CompoundIn(Schema):

@@ -164,12 +164,7 @@ def person_list(
         filters=used,
         region_path=region.path if region else "",
     )
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_person(p, user) for p in rows],
-    }
+    return page_out(count, page, [_person(p, user) for p in rows])
 
 
 @router.get("/persons/{int:person_id}", response=PersonDetailOut, summary="One person's record (audited)")

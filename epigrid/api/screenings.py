@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, page_out, require
 from epigrid.core.clock import now
 from epigrid.core.models import User
 from epigrid.lists.counts import returnee_counts
@@ -157,12 +157,7 @@ def screening_list(
         filters=[name for name in ("since", "until") if getattr(filters, name)],
         region_path=region.path,
     )
-    return {
-        "count": figures.visits,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_screening(s) for s in items],
-    }
+    return page_out(figures.visits, page, [_screening(s) for s in items])
 
 
 @router.get("/screenings/{int:screening_id}", response=ScreeningDetailOut, summary="One visit (audited)")

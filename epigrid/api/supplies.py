@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, require
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, page_out, require
 from epigrid.regions.models import Level
 from epigrid.regions.selectors import region_get_for_user
 from epigrid.resources.forecast import Outlook, outlooks
@@ -203,12 +203,7 @@ def depot_list(
     depots = list(rows[page.offset : page.offset + page.limit])
     items = active_items()
     looks = outlooks([d.pk for d in depots], items)
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_depot(d, items, looks) for d in depots],
-    }
+    return page_out(count, page, [_depot(d, items, looks) for d in depots])
 
 
 @router.get("/supplies/depots/{int:depot_id}", response=DepotDetailOut, summary="One depot, with staffing")
@@ -302,12 +297,7 @@ def movement_list(
         object_id=depot.pk,
         region_path=depot.region.path,
     )
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [movement_out(line, codes) for line in lines],
-    }
+    return page_out(count, page, [movement_out(line, codes) for line in lines])
 
 
 class ReceiptIn(Schema):
@@ -501,12 +491,7 @@ def request_list(
     count = rows.count()
     items = list(rows[page.offset : page.offset + page.limit])
     codes = item_codes()
-    return {
-        "count": count,
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [request_out(r, codes) for r in items],
-    }
+    return page_out(count, page, [request_out(r, codes) for r in items])
 
 
 @router.post("/supplies/requests", response={201: RequestOut}, summary="Ask the district for an item")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import HttpError, ValidationError
 
-from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing
+from epigrid.api.common import ApiRouter, Page, PageParams, PathId, actor, audit_listing, page_out
 from epigrid.core.models import User
 from epigrid.people.models import Person
 from epigrid.people.selectors import present
@@ -235,7 +235,7 @@ def visit_list(
     audit_listing(
         user=user, request=request, object_type="fever_visit", ids=[v.pk for v in visits], filters=used
     )
-    return {"count": count, "limit": page.limit, "offset": page.offset, "items": [_out(x) for x in lines]}
+    return page_out(count, page, [_out(x) for x in lines])
 
 
 @router.get("/triage/visits/{int:visit_id}", response=VisitOut, summary="One fever visit (audited)")

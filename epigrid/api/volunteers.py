@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Schema, Status
 from ninja.errors import ValidationError
 
-from epigrid.api.common import ApiRouter, Id, Page, PageParams, PathId, actor, audit_listing
+from epigrid.api.common import ApiRouter, Id, Page, PageParams, PathId, actor, audit_listing, page_out
 from epigrid.checkpoints.models import Checkpoint
 from epigrid.checkpoints.selectors import checkpoint_get_for_user
 from epigrid.core.clock import local_today
@@ -144,12 +144,7 @@ def team_list(request: HttpRequest, filters: Query[TeamFilter], page: Query[Page
     region = region_get_for_user(user=user, region_id=filters.region_id) if filters.region_id else None
     rows = teams_for_user(user=user, region=region)
     items = list(rows[page.offset : page.offset + page.limit])
-    return {
-        "count": rows.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_team(t) for t in items],
-    }
+    return page_out(rows.count(), page, [_team(t) for t in items])
 
 
 @router.get("/volunteer-teams/{int:team_id}", response=TeamOut, summary="One volunteer team")
@@ -291,12 +286,7 @@ def volunteer_list(
         ids=[v.pk for v in items],
         filters=[k for k in ("region_id", "team_id", "kind") if getattr(filters, k)],
     )
-    return {
-        "count": rows.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_volunteer(user, v) for v in items],
-    }
+    return page_out(rows.count(), page, [_volunteer(user, v) for v in items])
 
 
 @router.post(
@@ -437,12 +427,7 @@ def duty_list(request: HttpRequest, filters: Query[DutyFilter], page: Query[Page
         user=user, request=request, object_type="duty", ids=[d.pk for d in items],
         filters=[k for k in ("region_id", "start", "end") if getattr(filters, k)],
     )  # fmt: skip
-    return {
-        "count": rows.count(),
-        "limit": page.limit,
-        "offset": page.offset,
-        "items": [_duty(user, d, conflicts[d.pk]) for d in items],
-    }
+    return page_out(rows.count(), page, [_duty(user, d, conflicts[d.pk]) for d in items])
 
 
 def _assign(
