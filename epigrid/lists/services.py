@@ -99,6 +99,13 @@ def list_batch_upload(
     digest = hashlib.sha256(content).hexdigest()
     existing = ListBatch.objects.filter(source=source, sha256=digest).first()
     if existing is not None:
+        if existing.status == ListBatch.Status.RUNNING and existing.updated_at < now() - STALE_AFTER:
+            # Its worker died half-way (nothing re-runs a killed task): the same file again queues the
+            # batch once more, and the task takes it over, keeping the rows already written.
+            from epigrid.lists.tasks import list_batch_run  # the task module imports this one
+
+            pk = existing.pk
+            transaction.on_commit(lambda: list_batch_run.enqueue(pk))
         return Upload(existing, created=False)
     # A preview: the header, the mapping and the first rows. The worker reads every row when it links,
     # unless the caller links in this process (the command line) and keeps the whole read.
