@@ -50,12 +50,14 @@ NAMED_VALUES = {"name": "returnee-register"}
 
 @contextmanager
 def _requests_keep_the_test_connection() -> Iterator[None]:
-    """The WSGI handler closes the database connection after each request, as in production; inside
+    """The WSGI handler closes the database connection around each request, as in production; inside
     the test's transaction that would close it under the test (Django's test client does the same)."""
+    signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
         yield
     finally:
+        signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
 
 
