@@ -119,6 +119,8 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     "api:person_list": roles("read_registry"),
     "api:person_detail": roles("read_registry"),
     "api:person_timeline_op": roles("read_registry"),
+    "api:household_list": roles("read_registry"),
+    "api:household_detail": roles("read_registry"),
     # a person's case record (classification, measures, contacts) is opened as a registry record
     "api:classification_get": roles("read_registry"),
     "api:measure_list": roles("read_registry"),
