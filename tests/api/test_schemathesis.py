@@ -11,7 +11,9 @@ persona's own objects, so the handlers get past the scope check and work on real
 - have a body (and content type) that conforms to the schema declared for that status.
 
 Each request runs in a savepoint rolled back afterwards, so every example sees the same world. All
-failures are collected and reported together, one line per operation and check.
+failures are collected and reported together, one line per operation and check (with the request as a
+curl command). ``FUZZ_ONLY=/households uv run pytest tests/api/test_schemathesis.py`` walks only the
+operations whose label contains that text, to reproduce one quickly.
 """
 
 from __future__ import annotations
