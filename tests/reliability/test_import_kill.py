@@ -36,6 +36,10 @@ from tests.reliability.conftest import ROOT, Site, epigrid, pg_url, query
 
 KNOWN = 10_000  # registry people (list A), listed again in list B: matched rows, written in chunks
 NEW = 1_000  # people only list B has: written in its first transaction
+# Rows without a name (rejected at once, no linkage cost) written in chunks too: they make the time
+# between the first transaction and the last chunk long enough to stop the import there on a busy machine.
+NAMELESS = 20_000
+TOTAL = KNOWN + NEW + NAMELESS
 SOURCE = "区卫健局"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
@@ -64,7 +68,10 @@ def _write(path: Path, people: list[list[str]]) -> Path:
 def _lists(site: Site) -> tuple[Path, Path]:
     known = _people(KNOWN, 0, area="420106", phone="139")
     a = _write(site.data_dir / "registry.csv", known)
-    b = _write(site.data_dir / "list-b.csv", _people(NEW, KNOWN, area="420111", phone="186") + known)
+    nameless = [["", "", "", f"150{n:08d}"] for n in range(NAMELESS)]
+    b = _write(
+        site.data_dir / "list-b.csv", _people(NEW, KNOWN, area="420111", phone="186") + known + nameless
+    )
     return a, b
 
 
@@ -139,8 +146,8 @@ def _rows(site: Site, batch_id: int) -> tuple[int, int, int]:
 
 def _assert_finished_once(site: Site, batch_id: int, people_before: int) -> None:
     """The batch is done with every row of list B once and each of its new people created once."""
-    assert _batch(site, "list-b.csv") == (batch_id, "done", KNOWN + NEW)
-    assert _rows(site, batch_id) == (KNOWN + NEW, KNOWN + NEW, NEW)
+    assert _batch(site, "list-b.csv") == (batch_id, "done", TOTAL)
+    assert _rows(site, batch_id) == (TOTAL, TOTAL, NEW)
     assert _people_count(site) == people_before + NEW
     [(linked, distinct_people)] = query(
         site,
@@ -153,6 +160,10 @@ def _assert_finished_once(site: Site, batch_id: int, people_before: int) -> None
         site, "SELECT count(*) FROM lists_listrow WHERE batch_id = %s AND decision = 'matched'", (batch_id,)
     )
     assert matched == KNOWN
+    [(rejected,)] = query(
+        site, "SELECT count(*) FROM lists_listrow WHERE batch_id = %s AND decision = 'rejected'", (batch_id,)
+    )
+    assert rejected == NAMELESS
     # No person of the batch without the row that created them.
     [(orphans,)] = query(
         site,
@@ -184,7 +195,7 @@ def test_an_import_killed_after_its_claim_wrote_nothing_and_resumes(site: Site) 
     refused = _import(site, b)
     assert refused.returncode == 1
     assert (
-        f"{SOURCE} 第2批 is being linked by another process (0 of {KNOWN + NEW} rows, last progress"
+        f"{SOURCE} 第2批 is being linked by another process (0 of {TOTAL} rows, last progress"
         in refused.stderr
     )
     assert "if that process has stopped, re-run with --resume, or re-run after 15 minutes" in refused.stderr
@@ -192,7 +203,7 @@ def test_an_import_killed_after_its_claim_wrote_nothing_and_resumes(site: Site) 
 
     resumed = _import(site, b, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-1000:]
-    assert f"{KNOWN + NEW} rows read, {KNOWN} matched, {NEW} new" in resumed.stdout
+    assert f"{TOTAL} rows read, {KNOWN} matched, {NEW} new, 0 review, {NAMELESS} rejected" in resumed.stdout
     assert "(continued where it stopped)" in resumed.stdout
     _assert_finished_once(site, batch_id, people_before)
 
@@ -213,7 +224,7 @@ def test_an_import_killed_between_chunks_keeps_whole_chunks_and_is_taken_over_wh
             _kill(child)
     batch_id, status, done = _batch(site, "list-b.csv")  # type: ignore[misc]
     assert status == "running"
-    assert NEW <= done < KNOWN + NEW, "the import finished before it could be stopped: make the list longer"
+    assert NEW <= done < TOTAL, "the import finished before it could be stopped: make the list longer"
     assert (done - NEW) % 2_000 == 0  # whole chunks only
     assert _rows(site, batch_id) == (done, done, NEW)
     assert _people_count(site) == people_before + NEW
@@ -225,8 +236,6 @@ def test_an_import_killed_between_chunks_keeps_whole_chunks_and_is_taken_over_wh
     query(site, "UPDATE lists_listbatch SET updated_at = %s WHERE id = %s", (value, batch_id))
     again = _import(site, b)
     assert again.returncode == 0, again.stderr[-1000:]
-    assert (
-        f"{KNOWN + NEW} rows read, {KNOWN} matched, {NEW} new, 0 review, 0 rejected (continued"
-        in again.stdout
-    )
+    expected = f"{TOTAL} rows read, {KNOWN} matched, {NEW} new, 0 review, {NAMELESS} rejected (continued"
+    assert expected in again.stdout
     _assert_finished_once(site, batch_id, people_before)
