@@ -94,6 +94,12 @@ def facility_list(request: HttpRequest) -> list[dict[str, object]]:
     return [_facility(user, f) for f in facilities_for_user(user=user)]
 
 
+@router.get("/facilities/{int:facility_id}", response=FacilityOut, summary="One hospital or fever clinic")
+def facility_detail(request: HttpRequest, facility_id: PathId) -> dict[str, object]:
+    user = actor(request)
+    return _facility(user, facility_get_for_user(user=user, facility_id=facility_id))
+
+
 @router.post("/facilities", response={201: FacilityOut}, summary="Add a hospital or fever clinic (HQ)")
 def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[dict[str, object]]:
     user = actor(request)

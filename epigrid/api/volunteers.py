@@ -25,8 +25,9 @@ from ninja.errors import ValidationError
 from epigrid.api.common import ApiRouter, Id, Page, PageParams, PathId, actor, audit_listing, page_out
 from epigrid.checkpoints.models import Checkpoint
 from epigrid.checkpoints.selectors import checkpoint_get_for_user
+from epigrid.core.audit import audit_log
 from epigrid.core.clock import local_today
-from epigrid.core.models import User
+from epigrid.core.models import AuditEvent, User
 from epigrid.people.selectors import person_in_scope
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for
@@ -287,6 +288,21 @@ def volunteer_list(
         filters=[k for k in ("region_id", "team_id", "kind") if getattr(filters, k)],
     )
     return page_out(rows.count(), page, [_volunteer(user, v) for v in items])
+
+
+@router.get("/volunteers/{int:volunteer_id}", response=VolunteerOut, summary="One member (audited)")
+def volunteer_detail(request: HttpRequest, volunteer_id: PathId) -> dict[str, object]:
+    user = actor(request)
+    volunteer = volunteer_get_for_user(user=user, volunteer_id=volunteer_id)
+    audit_log(
+        actor=user,
+        action=AuditEvent.Action.READ,
+        object_type="volunteer",
+        object_id=volunteer.pk,
+        region_path=volunteer.region.path,
+        request=request,
+    )
+    return _volunteer(user, volunteer)
 
 
 @router.post(
