@@ -18,7 +18,7 @@ EpiGrid commands:
                      create the local SQLite database, load the demo district, run web server + worker
   epigrid serve      run the production web server (granian, WSGI)
   epigrid worker     run the background task worker (django-tasks-db)
-  epigrid api-token create --user NAME --name WHAT | list | revoke ID
+  epigrid api-token create --user NAME --name WHAT [--days N] | list | revoke ID
                      personal API tokens for machine clients (the token is printed once)
   epigrid analytics rt --incidence FILE.csv --si-mean D --si-sd D [--window 7] [--output OUT.csv]
                      Rt (Cori et al.) from a date,local[,imported] CSV, the same numbers as EpiEstim
