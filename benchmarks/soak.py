@@ -296,18 +296,25 @@ def rss_of(pid: int) -> float:
 
 
 def memory_loop(
-    server: int, worker: int, start: float, deadline: float, out: list[dict[str, object]]
+    server: int, worker: int, rec: Recorder, deadline: float, out: list[dict[str, object]]
 ) -> None:
+    """Sample memory and load every ``SAMPLE_SECONDS``; print a progress line each time."""
     while True:
         web = {str(pid): round(rss_of(pid), 1) for pid in descendants(server)}
-        out.append(
-            {
-                "t": round(time.perf_counter() - start, 1),
-                "server": round(rss_of(server), 1),
-                "web_workers": web,
-                "task_worker": round(rss_of(worker), 1),
-                "load": [round(x, 2) for x in os.getloadavg()],
-            }
+        sample: dict[str, object] = {
+            "t": round(time.perf_counter() - rec.start, 1),
+            "server": round(rss_of(server), 1),
+            "web_workers": web,
+            "task_worker": round(rss_of(worker), 1),
+            "load": [round(x, 2) for x in os.getloadavg()],
+        }
+        out.append(sample)
+        with rec.lock:
+            done, failures = len(rec.samples), sum(1 for s in rec.samples if failed(s[3]))
+        print(
+            f"soak t={sample['t']:>7} s  answers {done}  failures {failures}  web RSS {web} MB  "
+            f"load {sample['load']}",
+            flush=True,
         )
         if time.perf_counter() + SAMPLE_SECONDS > deadline + 1:
             break
@@ -430,7 +437,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         imports: list[dict[str, object]] = []
         port, deadline_args = args.port, (deadline, rec)
         threads = [
-            threading.Thread(target=memory_loop, args=(server.pid, worker.pid, start, deadline, memory)),
+            threading.Thread(target=memory_loop, args=(server.pid, worker.pid, rec, deadline, memory)),
             threading.Thread(target=import_loop, args=(env, plan["files"], deadline, rec, imports)),
             threading.Thread(
                 target=api_loop, args=(port, plan["api_token"], plan["api"], args.api, *deadline_args)
