@@ -359,7 +359,8 @@ def _validate_passage(
         errors.append(FieldError("checked_at", _("只能补录三天内的通行登记。")))
     if not checkpoint.active:
         errors.append(FieldError("checkpoint", _("该卡口已停用。")))
-    policy = current_policy(moment)
+    # A refused time (long past, future) must not choose the policy: there may be none that early.
+    policy = current_policy(current if any(e.field == "checked_at" for e in errors) else moment)
     people: list[_Person] = []
     default = data.disposition if data.disposition in Disposition.values else Disposition.LET_THROUGH
     for seq, typed in enumerate(typed_people[:MAX_PEOPLE], start=1):

@@ -358,3 +358,19 @@ def test_figures_per_checkpoint_and_total(world, gate):
         f"{API}/checkpoints/figures", {"region_id": world.district.pk}
     )
     assert outsider.status_code == 404
+
+
+def test_a_stop_dated_before_any_observation_policy_is_a_422_not_a_500(world, gate):
+    """Found by the schemathesis walk: a time before the first policy chose no policy and crashed."""
+    body = {"vehicle_type": "foot", "checked_at": "2005-05-01T16:13:14Z", "people": [{"name": "孙红"}]}
+    response = _post(token_client(world.hq), f"{API}/checkpoints/{gate.pk}/passages", body)
+    assert response.status_code == 422, response.content
+    assert any(error["loc"][-1] == "checked_at" for error in response.json()["detail"])
+    assert rows(Passage) == 0 and rows(PassagePerson) == 0
+
+
+def test_a_post_to_a_mistyped_path_is_a_json_404_for_a_token_client(world):
+    """The catch-all answers JSON; Django's HTML CSRF page must not come first (a token needs no CSRF)."""
+    response = _post(token_client(world.hq), f"{API}/checkpoints/-1/passages", _stop())
+    assert response.status_code == 404 and response["Content-Type"].startswith("application/json")
+    assert rows(Passage) == 0
