@@ -32,7 +32,14 @@ from epigrid.people.selectors import person_in_scope
 from epigrid.regions.models import LEVEL_FIELD, Level, Region
 from epigrid.regions.scope import scope_for
 from epigrid.regions.selectors import region_get_for_user
-from epigrid.volunteers.duties import DutyInput, conflicts_for, duty_assign, duty_place, duty_remove
+from epigrid.volunteers.duties import (
+    DutyInput,
+    conflicts_for,
+    duty_assign,
+    duty_phone_for,
+    duty_place,
+    duty_remove,
+)
 from epigrid.volunteers.errors import FieldError, VolunteerInvalid
 from epigrid.volunteers.models import Duty, Volunteer, VolunteerTeam
 from epigrid.volunteers.selectors import (
@@ -409,7 +416,7 @@ def _duty(user: User, duty: Duty, others: list[Duty]) -> dict[str, object]:
         "staff_id": duty.staff_id,
         "volunteer_id": duty.volunteer_id,
         "name": duty.who,
-        "phone": user.caps.identifiers("", duty.phone)[1],
+        "phone": duty_phone_for(user.caps, duty),
         "duty_role": duty.duty_role,
         "duty_role_label": str(duty.get_duty_role_display()),
         "note": duty.note,

@@ -8,6 +8,7 @@ before the first row is written as the streaming writer requires. Every text cel
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from copy import copy
@@ -49,6 +50,15 @@ class Sheet:
     headers: list[str]
     widths: list[int]  # floors from the field catalogue
     total: list[object] | None = None  # a 合计 row after the data rows (figures forms)
+
+
+# Excel refuses these characters in a sheet's name (openpyxl raises), and names longer than 31.
+_SHEET_TITLE_REFUSED = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_title(title: str) -> str:
+    """A form's title as Excel takes it for a sheet's name: refused characters become spaces."""
+    return _SHEET_TITLE_REFUSED.sub(" ", title).strip()[:31] or "Sheet1"
 
 
 def text_width(value: object) -> int:
@@ -97,7 +107,7 @@ def write_sheet(
     """Write the workbook to ``out``, the exporter's ``stamp`` in every page's header and footer and in
     the document properties (``privacy.exports``); return the number of data rows."""
     wb = Workbook(write_only=True)
-    ws: WriteOnlyWorksheet = wb.create_sheet(title=sheet.title[:31] or "Sheet1")
+    ws: WriteOnlyWorksheet = wb.create_sheet(title=sheet_title(sheet.title))
     columns = max(len(sheet.headers), 1)
     stream: Iterator[tuple[str, list[object]]] = iter(rows)
     sample = list(islice(stream, WIDTH_SAMPLE))

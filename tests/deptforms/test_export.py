@@ -253,3 +253,15 @@ def test_grouped_rows_follow_the_unit_codes_and_people_not_placed_that_far_come_
     body = [row[:2] for row in table(ws)[header_index(ws) :]]
     assert body == [["乙社区", None], [1, "李娜"], ["甲村", None], [2, "张伟"], ["—", None], [3, "待落户"]]
     assert result.rows == 3
+
+
+def test_a_title_with_characters_excel_refuses_in_a_sheet_name_still_exports(world, records):
+    """ "/" and the like are common in form titles (返乡/来访人员); openpyxl refused them as a sheet name."""
+    data = FormInput(
+        name="slash-register", title="返乡/来访人员[一]:统计?*", kind="people", row_source="journey",
+        columns=["name"],
+    )  # fmt: skip
+    form_define(actor=world.hq, region=world.district, data=data)
+    ws, result = export(world.hq, "slash-register", world.district)
+    assert ws.title == "返乡 来访人员 一  统计"
+    assert result.rows >= 1
