@@ -24,6 +24,8 @@ Rules every operation follows (``tests/api/test_walk.py`` checks the first three
   each list of personal data (``audit_listing``).
 - Writes call the app's services and first ``require(user, "<capability>")`` (403 otherwise).
 - Lists take ``page: Query[PageParams]`` and answer ``Page[ItemOut]``.
+- The router's tag names its area (``TAG_AREA``): a role confined to other areas (``Capabilities.areas``)
+  is refused with 403 before the handler runs.
 """
 
 from __future__ import annotations
@@ -48,7 +50,35 @@ from ninja.renderers import JSONRenderer
 from ninja.utils import normalize_path, replace_path_param_notation
 
 from epigrid.api.auth import AUTH
-from epigrid.core.access import ACCESS_ATTR, PUBLIC, SCOPED, public
+from epigrid.core.access import ACCESS_ATTR, AREA_ATTR, PUBLIC, SCOPED, public
+
+# The area (``Capabilities.areas``: the namespace of the pages of the same work) of each router, by its
+# tag; a tag not listed is its own area. A role confined to other areas gets 403 (``epigrid.api.auth``).
+TAG_AREA = {
+    "persons": "people",
+    "episodes": "monitoring",
+    "checks": "monitoring",
+    "alerts": "monitoring",
+    "chains": "cases",
+    "forms": "deptforms",
+    "roads": "checkpoints",
+    "supplies": "resources",
+}
+# Operations whose record belongs to another area than their router's: a person's history is read on
+# the person's page; the observation sites (who is in which room) are the supplies pages', while the
+# list of hospitals and fever clinics (no personal data) is the "facilities" area a clinic posts to.
+PATH_AREA = {
+    "/persons/{int:person_id}/timeline": "people",
+    "/sites": "resources",
+    "/sites/{int:site_id}": "resources",
+}
+
+
+def operation_area(tags: list[str] | None, path: str) -> str | None:
+    """The area of an operation at ``path`` of a router tagged ``tags``; None for an untagged router."""
+    if path in PATH_AREA:
+        return PATH_AREA[path]
+    return TAG_AREA.get(tags[0], tags[0]) if tags else None
 
 
 class EpiGridAPI(NinjaAPI):
@@ -78,6 +108,7 @@ class EpiGridAPI(NinjaAPI):
                 route = "/".join(i for i in (prefix, replace_path_param_notation(path)) if i)
                 route = normalize_path(route).lstrip("/")
                 view = path_view.get_view()
+                setattr(view, AREA_ATTR, operation_area(bound.template.tags, path))
                 if all(operation.auth_callbacks for operation in path_view.operations):
                     setattr(view, ACCESS_ATTR, SCOPED)
                 for operation in path_view.operations:

@@ -1,7 +1,8 @@
 """Who is calling the API: a personal API token (Bearer) or the browser's session (CSRF on writes).
 
 Either way the caller acts as one ``core.User`` with that user's role and scope; handlers read it with
-``epigrid.api.common.actor(request)`` (``request.user`` stays anonymous for a token client).
+``epigrid.api.common.actor(request)`` (``request.user`` stays anonymous for a token client). Both
+then ``confine`` the caller to the areas its role works in.
 """
 
 from __future__ import annotations
@@ -13,11 +14,27 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from epigrid.core.access import AREA_ATTR
 from epigrid.core.models import User
+from epigrid.core.roles import ACCOUNT_AREAS
 from epigrid.core.tokens import api_token_user
 
 # Set on the request when the caller was let in by a token rather than by the browser's session.
 VIA_TOKEN_ATTR = "epigrid_via_token"  # noqa: S105 (an attribute name, not a secret)
+
+
+def confine(request: HttpRequest, user: User) -> User:
+    """Let ``user`` in only to an operation of an area its role works in (``Capabilities.areas``); a
+    confined role gets 403 elsewhere, by token or by session alike. The area is the operation's view's
+    (set by ``epigrid.api.api``); an operation without one is refused to every confined role."""
+    resolved = request.resolver_match
+    area = getattr(resolved.func, AREA_ATTR, None) if resolved is not None else None
+    caps = user.caps
+    if caps.works_in(area):
+        return user
+    allowed = "、".join(sorted((caps.areas or frozenset()) | ACCOUNT_AREAS))
+    message = _("您的角色（%(role)s）只能使用这些部分的接口：%(areas)s")
+    raise HttpError(403, message % {"role": user.get_role_display(), "areas": allowed})
 
 
 def via_token(request: HttpRequest) -> bool:
@@ -39,9 +56,10 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         user = api_token_user(secret=token)
-        if user is not None:
-            setattr(request, VIA_TOKEN_ATTR, True)
-        return user
+        if user is None:
+            return None
+        setattr(request, VIA_TOKEN_ATTR, True)
+        return confine(request, user)
 
 
 class SessionAuth(APIKeyCookie):
@@ -59,7 +77,7 @@ class SessionAuth(APIKeyCookie):
             return None
         if self.csrf and check_csrf(request) is not None:
             raise HttpError(403, _("CSRF 校验失败：请在请求头 X-CSRFToken 中带上 csrftoken Cookie 的值"))
-        return user
+        return confine(request, user)
 
 
 AUTH = [TokenAuth(), SessionAuth()]

@@ -6,6 +6,9 @@ Two declarations exist:
 - ``@scoped``: requires a logged-in user, and the view promises to read every row through a scoped
   selector (``epigrid.regions.scope``) that answers 404 for rows outside the user's subtrees.
 
+A ``@scoped`` page is also refused (403) to a role confined to other areas (``Capabilities.areas``):
+``ScopeDeclarationMiddleware`` checks the page's area (``page_area``) before the view runs.
+
 A new view that forgets both is refused with 403 before it runs, and
 ``tests/core/test_url_scope_walk.py`` fails, so it cannot ship by accident.
 """
@@ -20,10 +23,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
+from django.urls import ResolverMatch
 from django_htmx.middleware import HtmxDetails
 
 from epigrid.core.models import User
-from epigrid.core.roles import Capabilities
+from epigrid.core.roles import ACCOUNT_AREA, Capabilities
 
 
 class ScopedRequest(HttpRequest):
@@ -36,6 +40,19 @@ class ScopedRequest(HttpRequest):
 ACCESS_ATTR = "epigrid_access"
 PUBLIC = "public"
 SCOPED = "scoped"
+# The area (``Capabilities.areas``) an API operation's view belongs to, set by ``epigrid.api.api``.
+AREA_ATTR = "epigrid_area"
+# The namespace of the API's URLs: its operations are confined by ``epigrid.api.auth`` (a token client
+# is anonymous to the middleware), not by their namespace.
+API_NAMESPACE = "api"
+
+
+def page_area(match: ResolverMatch) -> str | None:
+    """The area of a page: the top namespace of its URL, ``ACCOUNT_AREA`` without one; None for the API."""
+    if not match.namespaces:
+        return ACCOUNT_AREA
+    top = match.namespaces[0]
+    return None if top == API_NAMESPACE else top
 
 
 def public[View: Callable[..., HttpResponseBase]](view: View) -> View:

@@ -57,10 +57,22 @@ class Capabilities:
     # role but the police station, whose work is the clues of its area (each clue carries the contact it
     # needs); a role without it gets 403 on the registry's pages and API, and an empty registry scope.
     read_registry: bool = False
+    # The areas a role works in: the top URL namespaces of its pages ("triage", "people" …), which the
+    # API's operations map to (``epigrid.api.api.TAG_AREA``). None: every area. A confined role gets 403
+    # on the pages and the API of every other area, whatever its other capabilities; ``ACCOUNT_AREAS``
+    # (home, log-out, password, language, its API tokens) stay open to it. Checked in one place for the
+    # pages (``ScopeDeclarationMiddleware``) and one for the API (``epigrid.api.auth``).
+    areas: frozenset[str] | None = None
 
     @property
     def manage_staff(self) -> bool:
         return bool(self.grants)
+
+    def works_in(self, area: str | None) -> bool:
+        """Tell whether the role may use the pages and the API of ``area`` (None: an unknown area)."""
+        if self.areas is None:
+            return True
+        return area is not None and (area in self.areas or area in ACCOUNT_AREAS)
 
     def identifiers(self, id_number: str, phone: str) -> tuple[str, str]:
         """Return an ID number and a phone as this role may see them: in full or masked."""
@@ -69,6 +81,11 @@ class Capabilities:
             phone if self.full_phone else mask_phone(phone),
         )
 
+
+# Pages without a URL namespace (home, log-out, password change, language) are the "account" area; with
+# "tokens" (我的 API 令牌) every role keeps them, confined or not.
+ACCOUNT_AREA = "account"
+ACCOUNT_AREAS = frozenset({ACCOUNT_AREA, "tokens"})
 
 _FIELD_ROLES = frozenset({Role.VILLAGE_LEADER, Role.GRID_WORKER, Role.CHECKPOINT})
 
@@ -95,11 +112,20 @@ CAPABILITIES: dict[str, Capabilities] = {
     Role.CHECKPOINT: Capabilities(True, False, False, False, False, read_registry=True),
     # A police station reads and settles the clues of its area and does not read the registry.
     # Its accounts are set up by the system administrator (who grants every role).
-    Role.POLICE: Capabilities(False, False, False, False, False, handle_clues=True),
+    # Confined to the clues: the registry, observation, cases, checkpoints … are not its work.
+    Role.POLICE: Capabilities(
+        False, False, False, False, False, handle_clues=True, areas=frozenset({"clues"})
+    ),
     # A fever clinic (or a township health centre's fever room) registers the people with fever it sees,
     # from anywhere in the district: it reads identifiers in full to identify and call back patients,
     # and writes the visit and what follows from it (``record_triage``), nothing else: no registry edits.
-    Role.CLINIC: Capabilities(False, True, True, False, False, record_triage=True, read_registry=True),
+    # Confined to pre-triage, the patient's page (a visit links to it: the history of the person) and the
+    # API's list of hospitals and fever clinics (the facility a visit is posted to); no name lists,
+    # observation, case lists, checkpoints, dashboard, reports or supplies.
+    Role.CLINIC: Capabilities(
+        False, True, True, False, False, record_triage=True, read_registry=True,
+        areas=frozenset({"triage", "people", "facilities"}),
+    ),
     Role.ADMIN: Capabilities(
         True, False, False, True, True, grants=frozenset(Role.values), read_registry=True
     ),

@@ -14,10 +14,16 @@ another district) is allowed exactly where a grid worker is and the URL names no
 its own, empty, area), and ``anonymous`` is sent to log in (401 from the API). ``PUBLIC`` marks the
 pages without personal data, which answer everyone alike, anonymous included.
 
+Two roles are confined to the areas of their work (``areas`` in core/roles.py): ``CONFINED`` says, written
+out independently of the code, which pages (by namespace) and API operations (by route) they keep besides
+their account's; everything else is DENY for them whatever the table says.
+
 A name missing here fails ``test_every_url_name_is_classified``: a new page must say who may open it.
 """
 
 from __future__ import annotations
+
+import re
 
 from epigrid.core.roles import Role, capabilities
 
@@ -259,6 +265,36 @@ EXPECTED: dict[str, frozenset[str] | str] = {
     # API tokens: each account manages its own (api_token_a is grid_worker_a's)
     "tokens:revoke": only("grid_worker_a"),
 }
+
+
+# Confined personas: the namespaces of the pages they keep, and the routes of the API operations they keep.
+# Pages without a namespace (home, log-out, password, language) and 我的 API 令牌 stay open to everyone.
+ACCOUNT_NAMESPACES = frozenset({"", "tokens"})
+CONFINED: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
+    # the clues of its area: the clue pages, /api/v1/clues… and the clue operations of a region
+    "police": (
+        frozenset({"clues"}),
+        re.compile(r"^api/v1/(clues|regions/<int:region_id>/(clues|clue-counts|community-links)$|tokens)"),
+    ),
+    # pre-triage, the patient's page and record (not its case record) and the list of facilities
+    "clinic": (
+        frozenset({"triage", "people"}),
+        re.compile(
+            r"^api/v1/(triage/|persons$|persons/<int:person_id>(/timeline)?$|households|facilities|tokens)"
+        ),
+    ),
+}
+
+
+def confined_out(persona: str, name: str, route: str) -> bool:
+    """Whether ``persona`` is confined and the URL is outside what it keeps."""
+    if persona not in CONFINED:
+        return False
+    namespaces, api_routes = CONFINED[persona]
+    if route.startswith("api/v1/"):
+        return api_routes.match(route) is None
+    namespace = name.partition("@")[0].rpartition(":")[0].partition(":")[0]
+    return namespace not in namespaces | ACCOUNT_NAMESPACES
 
 
 # Pages of the caller's own area that answer 404 while that area has no data: the outsider's district has
