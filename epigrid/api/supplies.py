@@ -10,8 +10,13 @@ then. Keeping stock needs a keeper's role (HQ, a town officer, a village leader)
 
 Reads create nothing: a region's depot is made on its first receipt (``depot_for_region``), so the
 depot listing shows only depots that exist, and the allocation proposal of a district whose warehouse
-was never stocked has nothing available. There is no idempotency key: a receipt sent twice is two
-receipts.
+was never stocked has nothing available.
+
+A receipt, an issue, a transfer and a request take an ``idempotency_key``: the same key twice from one
+account writes once (201 the first time; 200 and the entry the first call wrote after, even when the rest
+of the body differs), so a phone that lost the answer and sends again moves no stock twice. A key the
+account already used at another depot or for another kind of entry is a 422 on ``idempotency_key``.
+Another account's key is its own.
 """
 
 from __future__ import annotations
@@ -307,6 +312,7 @@ class ReceiptIn(Schema):
     occurred_on: dt.date | None = Field(None, description="default: today; not in the future")
     source: str = Field("", description="supplier or donor")
     note: str = ""
+    idempotency_key: str = Field("", max_length=64, description="the same key twice receives it once")
 
 
 class IssueIn(Schema):
@@ -316,6 +322,7 @@ class IssueIn(Schema):
     purpose: str = ""
     occurred_on: dt.date | None = None
     note: str = ""
+    idempotency_key: str = Field("", max_length=64, description="the same key twice issues it once")
 
 
 class TransferIn(Schema):
@@ -324,6 +331,7 @@ class TransferIn(Schema):
     target_depot_id: int = Field(description="any depot of the same district")
     occurred_on: dt.date | None = None
     note: str = ""
+    idempotency_key: str = Field("", max_length=64, description="the same key twice moves it once")
 
 
 class TransferOut(Schema):
@@ -338,8 +346,8 @@ def item_codes() -> dict[int, SupplyItem]:
 
 @router.post(
     "/supplies/depots/{int:depot_id}/receipts",
-    response={201: MovementOut},
-    summary="Record a purchase or donation received",
+    response={200: MovementOut, 201: MovementOut},
+    summary="Record a purchase or donation received; 201 recorded, 200 the same idempotency key again",
 )
 def receipt_create(request: HttpRequest, depot_id: PathId, payload: ReceiptIn) -> Status[dict[str, object]]:
     user = actor(request)
@@ -350,16 +358,17 @@ def receipt_create(request: HttpRequest, depot_id: PathId, payload: ReceiptIn) -
         line = stock_receive(
             actor=user, depot=depot, item=item, quantity=payload.quantity, kind=payload.kind,
             occurred_on=payload.occurred_on, source=payload.source, note=payload.note,
+            idempotency_key=payload.idempotency_key,
         )  # fmt: skip
     except SupplyError as exc:
         raise supply_error(exc) from None
-    return Status(201, movement_out(line, item_codes()))
+    return Status(201 if line.created else 200, movement_out(line, item_codes()))
 
 
 @router.post(
     "/supplies/depots/{int:depot_id}/issues",
-    response={201: MovementOut},
-    summary="Record supplies handed out (never more than the depot holds)",
+    response={200: MovementOut, 201: MovementOut},
+    summary="Hand supplies out (never more than the depot holds); 201 issued, 200 the same key again",
 )
 def issue_create(request: HttpRequest, depot_id: PathId, payload: IssueIn) -> Status[dict[str, object]]:
     user = actor(request)
@@ -370,16 +379,17 @@ def issue_create(request: HttpRequest, depot_id: PathId, payload: IssueIn) -> St
         line = stock_issue(
             actor=user, depot=depot, item=item, quantity=payload.quantity, recipient=payload.recipient,
             purpose=payload.purpose, occurred_on=payload.occurred_on, note=payload.note,
+            idempotency_key=payload.idempotency_key,
         )  # fmt: skip
     except SupplyError as exc:
         raise supply_error(exc) from None
-    return Status(201, movement_out(line, item_codes()))
+    return Status(201 if line.created else 200, movement_out(line, item_codes()))
 
 
 @router.post(
     "/supplies/depots/{int:depot_id}/transfers",
-    response={201: TransferOut},
-    summary="Move stock to another depot of the district (two ledger lines)",
+    response={200: TransferOut, 201: TransferOut},
+    summary="Move stock to another depot of the district (two ledger lines); 200 the same key again",
 )
 def transfer_create(request: HttpRequest, depot_id: PathId, payload: TransferIn) -> Status[dict[str, object]]:
     user = actor(request)
@@ -393,12 +403,15 @@ def transfer_create(request: HttpRequest, depot_id: PathId, payload: TransferIn)
     try:
         moved = stock_transfer(
             actor=user, source=depot, target=target, item=item, quantity=payload.quantity,
-            occurred_on=payload.occurred_on, note=payload.note,
+            occurred_on=payload.occurred_on, note=payload.note, idempotency_key=payload.idempotency_key,
         )  # fmt: skip
     except SupplyError as exc:
         raise supply_error(exc) from None
     codes = item_codes()
-    return Status(201, {"out": movement_out(moved.out, codes), "into": movement_out(moved.into, codes)})
+    return Status(
+        201 if moved.created else 200,
+        {"out": movement_out(moved.out, codes), "into": movement_out(moved.into, codes)},
+    )
 
 
 class StaffingIn(Schema):
@@ -456,6 +469,7 @@ class RequestIn(Schema):
     quantity: int
     days: int = Field(7, description="days of work the request covers, 1 to 60")
     reason: str = ""
+    idempotency_key: str = Field("", max_length=64, description="the same key twice requests it once")
 
 
 def request_out(row: SupplyRequest, codes: dict[int, SupplyItem]) -> dict[str, object]:
@@ -494,7 +508,11 @@ def request_list(
     return page_out(count, page, [request_out(r, codes) for r in items])
 
 
-@router.post("/supplies/requests", response={201: RequestOut}, summary="Ask the district for an item")
+@router.post(
+    "/supplies/requests",
+    response={200: RequestOut, 201: RequestOut},
+    summary="Ask the district for an item; 201 asked, 200 the same idempotency key again",
+)
 def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str, object]]:
     user = actor(request)
     depot = depot_get_for_user(user=user, depot_id=payload.depot_id)
@@ -503,11 +521,11 @@ def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str,
     try:
         row = request_submit(
             actor=user, depot=depot, item=item, quantity=payload.quantity, days=payload.days,
-            reason=payload.reason,
+            reason=payload.reason, idempotency_key=payload.idempotency_key,
         )  # fmt: skip
     except SupplyError as exc:
         raise supply_error(exc) from None
-    return Status(201, request_out(row, item_codes()))
+    return Status(201 if row.created else 200, request_out(row, item_codes()))
 
 
 class RequestCloseIn(Schema):

@@ -133,10 +133,21 @@ class StockMovement(models.Model):
     village = chain_copy()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    # The client's key for the submission (a receipt, an issue, a transfer's outgoing line): the same key
+    # from the same account writes once; unique per account, so two racing retries cannot both write.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a line a service answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("出入库记录")
         constraints = [
+            models.UniqueConstraint(
+                fields=["by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="movement_idempotency",
+            ),
             models.CheckConstraint(condition=~Q(quantity=0), name="movement_not_zero"),
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="movement_balance_not_negative"),
         ]
@@ -199,11 +210,22 @@ class SupplyRequest(TimeStamped):
     district = models.ForeignKey(Region, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     town = chain_copy()
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a request a service answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("物资申请")
         indexes = [models.Index(fields=["district", "item", "status"], name="request_district_item_idx")]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="request_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="request_positive"),
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="request_idempotency",
+            ),
+        ]
 
 
 class Facility(TimeStamped):

@@ -11,16 +11,24 @@ opposite directions never wait on each other in a circle.
 
 Who may move what: a unit's own staff with write rights (town officers, village leaders) and HQ, in
 their subtree; a transfer out of a depot needs the right to its stock; into any depot of the district.
+
+A receipt, an issue, a transfer and a request take an ``idempotency_key``: the same key again from the
+same account (a phone that lost the answer and sent again) writes nothing and answers what the first
+submission wrote, ``created`` false on it, even when the rest of the body differs. A key this account
+already used for another depot or another kind of entry is refused (field ``idempotency_key``). The key
+is a column unique per account (a transfer keeps it on its outgoing line), so two retries racing each
+other write once: the loser's insert fails and it answers the winner's entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from epigrid.core.audit import audit_log
@@ -38,6 +46,7 @@ MAX_QUANTITY = 100_000_000
 BACKDATE_DAYS = 366
 # Roles that keep a unit's stock: HQ for the district warehouse, towns and villages for their own.
 KEEPERS = frozenset({Role.DISTRICT_HQ, Role.TOWN_OFFICER, Role.VILLAGE_LEADER})
+KEY_MAX = 64
 
 
 class SupplyError(Exception):
@@ -155,7 +164,41 @@ def _text(value: str, limit: int, field: str) -> str:
     return value
 
 
-@transaction.atomic
+def _key_reused() -> SupplyError:
+    return SupplyError(_("这个提交标识已用于另一条记录。"), "idempotency_key")
+
+
+def _keyed_line(actor: User, key: str, depot: Depot, kinds: Collection[str]) -> StockMovement | None:
+    """The ledger line this account already wrote under ``key``; a key used at another depot or for
+    another kind of movement is not the same submission and is refused."""
+    if not key:
+        return None
+    previous = StockMovement.objects.filter(by=actor, idempotency_key=key).first()
+    if previous is None:
+        return None
+    if previous.depot_id != depot.pk or previous.kind not in kinds:
+        raise _key_reused()
+    previous.created = False
+    return previous
+
+
+def _once[T](find: Callable[[], T | None], write: Callable[[], T]) -> T:
+    """What ``find`` answers (an earlier submission with the same key), else ``write`` in its own
+    transaction; when the key's unique constraint refuses the write, a request racing this one wrote
+    the same submission a moment ago and that is the answer."""
+    previous = find()
+    if previous is not None:
+        return previous
+    try:
+        with transaction.atomic():
+            return write()
+    except IntegrityError:
+        previous = find()
+        if previous is None:
+            raise
+        return previous
+
+
 def stock_receive(
     *,
     actor: User,
@@ -166,24 +209,29 @@ def stock_receive(
     occurred_on: dt.date | None = None,
     source: str = "",
     note: str = "",
+    idempotency_key: str = "",
 ) -> StockMovement:
-    """Record a purchase or a donation received by ``depot``."""
+    """Record a purchase or a donation received by ``depot``; the same key twice receives it once."""
     _may_keep(actor, depot)
-    if kind not in RECEIPTS:
-        raise SupplyError(_("入库类型应为采购或捐赠。"), "kind")
-    quantity = _check_quantity(quantity)
-    day = occurred_on or local_today()
-    _check_day(day)
-    stock = _locked([(depot, item)])[(depot.pk, item.pk)]
-    line = _line(
-        actor, stock, depot, item, kind, quantity, day,
-        source=_text(source, 100, "source"), note=_text(note, 200, "note"),
-    )  # fmt: skip
-    _audit(actor, depot, line)
-    return line
+    key = idempotency_key.strip()[:KEY_MAX]
+
+    def write() -> StockMovement:
+        if kind not in RECEIPTS:
+            raise SupplyError(_("入库类型应为采购或捐赠。"), "kind")
+        valid = _check_quantity(quantity)
+        day = occurred_on or local_today()
+        _check_day(day)
+        stock = _locked([(depot, item)])[(depot.pk, item.pk)]
+        line = _line(
+            actor, stock, depot, item, kind, valid, day,
+            source=_text(source, 100, "source"), note=_text(note, 200, "note"), idempotency_key=key,
+        )  # fmt: skip
+        _audit(actor, depot, line)
+        return line
+
+    return _once(lambda: _keyed_line(actor, key, depot, RECEIPTS), write)
 
 
-@transaction.atomic
 def stock_issue(
     *,
     actor: User,
@@ -194,31 +242,46 @@ def stock_issue(
     purpose: str = "",
     occurred_on: dt.date | None = None,
     note: str = "",
+    idempotency_key: str = "",
 ) -> StockMovement:
-    """Record supplies handed out by ``depot`` to people or a team (whom, for what); never below zero."""
+    """Record supplies handed out by ``depot`` to people or a team (whom, for what); never below zero;
+    the same key twice issues once."""
     _may_keep(actor, depot)
-    quantity = _check_quantity(quantity)
-    recipient = _text(recipient, 100, "recipient")
-    if not recipient:
-        raise SupplyError(_("请填写领用人或领用单位。"), "recipient")
-    day = occurred_on or local_today()
-    _check_day(day)
-    stock = _locked([(depot, item)])[(depot.pk, item.pk)]
-    line = _line(
-        actor, stock, depot, item, K.ISSUE, -quantity, day,
-        recipient=recipient, purpose=_text(purpose, 100, "purpose"), note=_text(note, 200, "note"),
-    )  # fmt: skip
-    _audit(actor, depot, line)
-    return line
+    key = idempotency_key.strip()[:KEY_MAX]
+
+    def write() -> StockMovement:
+        valid = _check_quantity(quantity)
+        whom = _text(recipient, 100, "recipient")
+        if not whom:
+            raise SupplyError(_("请填写领用人或领用单位。"), "recipient")
+        day = occurred_on or local_today()
+        _check_day(day)
+        stock = _locked([(depot, item)])[(depot.pk, item.pk)]
+        line = _line(
+            actor, stock, depot, item, K.ISSUE, -valid, day, recipient=whom,
+            purpose=_text(purpose, 100, "purpose"), note=_text(note, 200, "note"), idempotency_key=key,
+        )  # fmt: skip
+        _audit(actor, depot, line)
+        return line
+
+    return _once(lambda: _keyed_line(actor, key, depot, (K.ISSUE,)), write)
 
 
 @dataclass(frozen=True)
 class Transfer:
     out: StockMovement
     into: StockMovement
+    created: bool = True  # false when a repeated idempotency key answered an earlier transfer
 
 
-@transaction.atomic
+def _keyed_transfer(actor: User, key: str, source: Depot) -> Transfer | None:
+    out = _keyed_line(actor, key, source, (K.TRANSFER_OUT,))
+    if out is None:
+        return None
+    into = StockMovement.objects.exclude(pk=out.pk).get(group=out.group)
+    return Transfer(out, into, created=False)
+
+
 def stock_transfer(
     *,
     actor: User,
@@ -229,31 +292,41 @@ def stock_transfer(
     occurred_on: dt.date | None = None,
     note: str = "",
     request: SupplyRequest | None = None,
+    idempotency_key: str = "",
 ) -> Transfer:
-    """Move stock from one depot to another of the same district: two ledger lines, one group."""
+    """Move stock from one depot to another of the same district: two ledger lines, one group; the same
+    key twice moves it once (the key is kept on the outgoing line; an allocation takes none)."""
     _may_keep(actor, source)
-    if source.pk == target.pk:
-        raise SupplyError(_("调出和调入单位不能相同。"), "target")
-    if source.district_id != target.district_id:
-        raise SupplyError(_("只能在本区内调拨。"), "target")
-    quantity = _check_quantity(quantity)
-    day = occurred_on or local_today()
-    _check_day(day)
-    rows = _locked([(source, item), (target, item)])
-    group = uuid.uuid4()
-    allocation = request is not None
-    note = _text(note, 200, "note")
-    out = _line(
-        actor, rows[(source.pk, item.pk)], source, item, K.ALLOCATION_OUT if allocation else K.TRANSFER_OUT,
-        -quantity, day, counterpart=target, group=group, note=note, request=request,
-    )  # fmt: skip
-    into = _line(
-        actor, rows[(target.pk, item.pk)], target, item, K.ALLOCATION_IN if allocation else K.TRANSFER_IN,
-        quantity, day, counterpart=source, group=group, note=note, request=request,
-    )  # fmt: skip
-    _audit(actor, source, out)
-    _audit(actor, target, into)
-    return Transfer(out, into)
+    key = "" if request is not None else idempotency_key.strip()[:KEY_MAX]
+
+    def write() -> Transfer:
+        if source.pk == target.pk:
+            raise SupplyError(_("调出和调入单位不能相同。"), "target")
+        if source.district_id != target.district_id:
+            raise SupplyError(_("只能在本区内调拨。"), "target")
+        valid = _check_quantity(quantity)
+        day = occurred_on or local_today()
+        _check_day(day)
+        rows = _locked([(source, item), (target, item)])
+        group = uuid.uuid4()
+        allocation = request is not None
+        text = _text(note, 200, "note")
+        kind_out, kind_in = (
+            (K.ALLOCATION_OUT, K.ALLOCATION_IN) if allocation else (K.TRANSFER_OUT, K.TRANSFER_IN)
+        )
+        out = _line(
+            actor, rows[(source.pk, item.pk)], source, item, kind_out,
+            -valid, day, counterpart=target, group=group, note=text, request=request, idempotency_key=key,
+        )  # fmt: skip
+        into = _line(
+            actor, rows[(target.pk, item.pk)], target, item, kind_in,
+            valid, day, counterpart=source, group=group, note=text, request=request,
+        )  # fmt: skip
+        _audit(actor, source, out)
+        _audit(actor, target, into)
+        return Transfer(out, into)
+
+    return _once(lambda: _keyed_transfer(actor, key, source), write)
 
 
 def _audit(actor: User, depot: Depot, line: StockMovement) -> None:
@@ -291,29 +364,54 @@ def staffing_set(*, actor: User, depot: Depot, staff_on_duty: int, shifts_per_da
     return staffing
 
 
-@transaction.atomic
+def _keyed_request(actor: User, key: str, depot: Depot) -> SupplyRequest | None:
+    """The request this account already sent under ``key``; one for another depot is refused."""
+    if not key:
+        return None
+    previous = SupplyRequest.objects.filter(requested_by=actor, idempotency_key=key).first()
+    if previous is None:
+        return None
+    if previous.depot_id != depot.pk:
+        raise _key_reused()
+    previous.created = False
+    return previous
+
+
 def request_submit(
-    *, actor: User, depot: Depot, item: SupplyItem, quantity: int, days: int = 7, reason: str = ""
+    *,
+    actor: User,
+    depot: Depot,
+    item: SupplyItem,
+    quantity: int,
+    days: int = 7,
+    reason: str = "",
+    idempotency_key: str = "",
 ) -> SupplyRequest:
-    """A town's or village's request to the district for an item, for ``days`` of work."""
+    """A town's or village's request to the district for an item, for ``days`` of work; the same key
+    twice requests once."""
     _may_keep(actor, depot)
-    if depot.site_id is None and Region.objects.filter(pk=depot.region_id, level=Level.DISTRICT).exists():
-        raise SupplyError(_("区物资储备库不向自己申请。"), "depot")
-    quantity = _check_quantity(quantity)
-    if not isinstance(days, int) or not 1 <= days <= 60:
-        raise SupplyError(_("保障天数应为1至60天。"), "days")
-    request = SupplyRequest.objects.create(
-        depot=depot, item=item, quantity=quantity, days=days, reason=_text(reason, 200, "reason"),
-        district_id=depot.district_id, town_id=depot.town_id, requested_by=actor,
-    )  # fmt: skip
-    audit_log(
-        actor=actor,
-        action=AuditEvent.Action.CREATE,
-        object_type="supply_request",
-        object_id=request.pk,
-        detail={"item": item.pk, "quantity": quantity, "depot": depot.pk},
-    )
-    return request
+    key = idempotency_key.strip()[:KEY_MAX]
+
+    def write() -> SupplyRequest:
+        if depot.site_id is None and Region.objects.filter(pk=depot.region_id, level=Level.DISTRICT).exists():
+            raise SupplyError(_("区物资储备库不向自己申请。"), "depot")
+        valid = _check_quantity(quantity)
+        if not isinstance(days, int) or not 1 <= days <= 60:
+            raise SupplyError(_("保障天数应为1至60天。"), "days")
+        request = SupplyRequest.objects.create(
+            depot=depot, item=item, quantity=valid, days=days, reason=_text(reason, 200, "reason"),
+            district_id=depot.district_id, town_id=depot.town_id, requested_by=actor, idempotency_key=key,
+        )  # fmt: skip
+        audit_log(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            object_type="supply_request",
+            object_id=request.pk,
+            detail={"item": item.pk, "quantity": valid, "depot": depot.pk},
+        )
+        return request
+
+    return _once(lambda: _keyed_request(actor, key, depot), write)
 
 
 @transaction.atomic

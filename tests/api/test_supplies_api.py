@@ -269,3 +269,123 @@ def test_a_request_is_withdrawn_through_the_api_once(world):
         url, data={"status": "refused"}, content_type="application/json"
     )
     assert declined.status_code in (403, 422)
+
+
+# --- idempotency keys --------------------------------------------------------------------------------
+
+
+def _receipts(depot) -> int:
+    return StockMovement.objects.filter(depot=depot, kind=StockMovement.Kind.PURCHASE).count()
+
+
+def test_a_receipt_sent_twice_with_one_key_is_received_once(world, items):
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    url = f"/supplies/depots/{depot.pk}/receipts"
+    first = _post(client, url, {"item": MASK, "quantity": 300, "idempotency_key": "r-1"})
+    again = _post(client, url, {"item": MASK, "quantity": 300, "idempotency_key": "r-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert _ledger(depot) == [(300, 300)]
+    assert Stock.objects.get(depot=depot, item=items[MASK]).quantity == 300
+
+
+def test_an_issue_retried_with_one_key_writes_one_ledger_line_and_the_stock_stays_right(world, items):
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    stock_receive(actor=world.town_officer, depot=depot, item=items[MASK], quantity=500)
+    body = {"item": MASK, "quantity": 120, "recipient": "甲村卡口值守人员", "idempotency_key": "i-1"}
+    first = _post(client, f"/supplies/depots/{depot.pk}/issues", body)
+    again = _post(client, f"/supplies/depots/{depot.pk}/issues", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.json()["balance_after"] == 380
+    assert _ledger(depot) == [(500, 500), (-120, 380)]
+    assert Stock.objects.get(depot=depot, item=items[MASK]).quantity == 380
+
+
+def test_the_same_key_with_a_different_body_answers_the_first_entry(world, items):
+    """As the other create endpoints do: the first submission stands, the retry's body is not read."""
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    stock_receive(actor=world.town_officer, depot=depot, item=items[MASK], quantity=500)
+    url = f"/supplies/depots/{depot.pk}/issues"
+    first = _post(client, url, {"item": MASK, "quantity": 100, "recipient": "镇干部", "idempotency_key": "k"})
+    other = _post(client, url, {"item": MASK, "quantity": 40, "recipient": "村干部", "idempotency_key": "k"})
+    assert (first.status_code, other.status_code) == (201, 200)
+    assert other.json()["id"] == first.json()["id"]
+    assert (other.json()["quantity"], other.json()["recipient"]) == (-100, "镇干部")
+    assert _ledger(depot) == [(500, 500), (-100, 400)]
+
+
+def test_a_key_used_for_a_receipt_is_refused_for_an_issue_or_at_another_depot(world, items):
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    village = depot_for_region(world.village_a)
+    assert _post(client, f"/supplies/depots/{depot.pk}/receipts", {"item": MASK, "quantity": 50,
+                 "idempotency_key": "k"}).status_code == 201  # fmt: skip
+    issue = _post(client, f"/supplies/depots/{depot.pk}/issues", {"item": MASK, "quantity": 5,
+                  "recipient": "镇干部", "idempotency_key": "k"})  # fmt: skip
+    elsewhere = _post(client, f"/supplies/depots/{village.pk}/receipts", {"item": MASK, "quantity": 5,
+                      "idempotency_key": "k"})  # fmt: skip
+    for response in (issue, elsewhere):
+        assert response.status_code == 422
+        assert _locs(response) == [["body", "payload", "idempotency_key"]]
+        assert response.json()["detail"][0]["msg"] == "这个提交标识已用于另一条记录。"
+    assert _ledger(depot) == [(50, 50)] and _ledger(village) == []
+
+
+def test_a_key_is_per_account(world, items):
+    depot = world.depot_a
+    url = f"/supplies/depots/{depot.pk}/receipts"
+    town = _post(
+        session_client(world.town_officer), url, {"item": MASK, "quantity": 10, "idempotency_key": "k"}
+    )
+    hq = _post(session_client(world.hq), url, {"item": MASK, "quantity": 20, "idempotency_key": "k"})
+    assert (town.status_code, hq.status_code) == (201, 201)
+    assert town.json()["id"] != hq.json()["id"]
+    assert _ledger(depot) == [(10, 10), (20, 30)]
+
+
+def test_without_a_key_a_receipt_sent_twice_is_two_receipts(world, items):
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    for _ in range(2):
+        assert (
+            _post(client, f"/supplies/depots/{depot.pk}/receipts", {"item": MASK, "quantity": 7}).status_code
+            == 201
+        )
+    assert _ledger(depot) == [(7, 7), (7, 14)]
+
+
+def test_a_key_longer_than_64_characters_is_a_422(world, items):
+    depot = world.depot_a
+    response = _post(session_client(world.town_officer), f"/supplies/depots/{depot.pk}/receipts",
+                     {"item": MASK, "quantity": 7, "idempotency_key": "k" * 65})  # fmt: skip
+    assert response.status_code == 422 and _locs(response) == [["body", "payload", "idempotency_key"]]
+    assert _ledger(depot) == []
+
+
+def test_a_transfer_retried_with_one_key_moves_the_stock_once(world, items):
+    client = session_client(world.town_officer)
+    depot = world.depot_a
+    village = depot_for_region(world.village_a)
+    stock_receive(actor=world.town_officer, depot=depot, item=items[MASK], quantity=200)
+    body = {"item": MASK, "quantity": 80, "target_depot_id": village.pk, "idempotency_key": "t-1"}
+    first = _post(client, f"/supplies/depots/{depot.pk}/transfers", body)
+    again = _post(client, f"/supplies/depots/{depot.pk}/transfers", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert _ledger(depot) == [(200, 200), (-80, 120)] and _ledger(village) == [(80, 80)]
+    assert Stock.objects.get(depot=village, item=items[MASK]).quantity == 80
+
+
+def test_a_request_sent_twice_with_one_key_is_one_request(world, items):
+    client = session_client(world.town_officer)
+    body = {"depot_id": world.depot_a.pk, "item": MASK, "quantity": 400, "idempotency_key": "q-1"}
+    first = _post(client, "/supplies/requests", body)
+    again = _post(client, "/supplies/requests", {**body, "quantity": 900})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and again.json()["quantity"] == 400
+    assert list(SupplyRequest.objects.values_list("quantity", flat=True)) == [400]
+    other = _post(session_client(world.hq), "/supplies/requests", body)
+    assert other.status_code == 201 and SupplyRequest.objects.count() == 2
