@@ -5,6 +5,7 @@ the district's allocation of a short item."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from html import escape
 
 from django.contrib import messages
@@ -169,10 +170,12 @@ def _move(request: ScopedRequest, depot: Depot) -> str:
     quantity = _int(data.get("quantity"), "quantity")
     day = _day(data.get("occurred_on"))
     note = data.get("note", "")[:220]
+    # The form's one-time key: the same form sent twice (a double click, a resent page) writes once.
+    key = data.get("key", "")
     if action in (K.PURCHASE, K.DONATION):
         line = stock_receive(
             actor=user, depot=depot, item=item, quantity=quantity, kind=action, occurred_on=day,
-            source=data.get("source", "")[:120], note=note,
+            source=data.get("source", "")[:120], note=note, idempotency_key=key,
         )  # fmt: skip
         return _("已入库 %(n)s%(unit)s %(item)s，结存 %(left)s。") % {
             "n": line.quantity, "unit": item.unit, "item": item.name, "left": line.balance_after,
@@ -180,7 +183,7 @@ def _move(request: ScopedRequest, depot: Depot) -> str:
     if action == K.ISSUE:
         line = stock_issue(
             actor=user, depot=depot, item=item, quantity=quantity, recipient=data.get("recipient", "")[:120],
-            purpose=data.get("purpose", "")[:120], occurred_on=day, note=note,
+            purpose=data.get("purpose", "")[:120], occurred_on=day, note=note, idempotency_key=key,
         )  # fmt: skip
         return _("已发放 %(n)s%(unit)s %(item)s，结存 %(left)s。") % {
             "n": -line.quantity, "unit": item.unit, "item": item.name, "left": line.balance_after,
@@ -192,6 +195,7 @@ def _move(request: ScopedRequest, depot: Depot) -> str:
             raise SupplyError(_("请选择调入单位。"), "target")
         moved = stock_transfer(
             actor=user, source=depot, target=target, item=item, quantity=quantity, occurred_on=day, note=note,
+            idempotency_key=key,
         )  # fmt: skip
         return _("已调出 %(n)s%(unit)s %(item)s 至 %(target)s，结存 %(left)s。") % {
             "n": -moved.out.quantity, "unit": item.unit, "item": item.name, "target": target.name,
@@ -201,7 +205,7 @@ def _move(request: ScopedRequest, depot: Depot) -> str:
         days = _int(data.get("days"), "days")
         req = request_submit(
             actor=user, depot=depot, item=item, quantity=quantity, days=days,
-            reason=data.get("reason", "")[:220],
+            reason=data.get("reason", "")[:220], idempotency_key=key,
         )  # fmt: skip
         return _("已向区指挥部申请 %(n)s%(unit)s %(item)s。") % {
             "n": req.quantity,
@@ -247,6 +251,9 @@ def depot_page(request: ScopedRequest, depot_id: int) -> HttpResponse:
         "errors": errors,
         "error_field": field,
         "posted": request.POST if errors else {},
+        # A fresh key per form shown: the same form sent twice writes once (the services' idempotency).
+        "move_key": uuid.uuid4().hex,
+        "request_key": uuid.uuid4().hex,
         "today": local_today(),
         "warn_days": warn_days(),
         "levels": {"out": OUT, "short": SHORT},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.test import Client
 
 from epigrid.resources.models import Stock, StockMovement, SupplyRequest
@@ -101,3 +103,33 @@ def test_a_request_is_withdrawn_by_its_unit_or_declined_by_hq(world, depots, mas
         f"/resources/requests/{theirs.pk}/close/", {"status": "refused"}, follow=True
     )
     assert "该申请已处理" in again.content.decode()
+
+
+def _hidden_keys(html: str) -> list[str]:
+    return re.findall(r'<input type="hidden" name="key" value="([0-9a-f]{32})">', html)
+
+
+def test_an_issue_form_sent_twice_issues_once(world, depots, mask):
+    stock_receive(actor=world.town_officer, depot=depots["town"], item=mask, quantity=50)
+    client = _client(world.town_officer)
+    url = f"/resources/depots/{depots['town'].pk}/"
+    move_key, request_key = _hidden_keys(client.get(url).content.decode())
+    assert move_key != request_key
+    form = {"action": "issue", "item": mask.code, "quantity": "20", "recipient": "卡口值守", "key": move_key}
+    for _ in range(2):
+        assert client.post(url, form).status_code == 302
+    assert list(StockMovement.objects.filter(depot=depots["town"], kind="issue").values_list("quantity")) == [
+        (-20,)
+    ]
+    assert Stock.objects.get(depot=depots["town"], item=mask).quantity == 30
+    assert move_key not in _hidden_keys(client.get(url).content.decode())
+
+
+def test_a_request_form_sent_twice_requests_once(world, depots, mask):
+    client = _client(world.town_officer)
+    url = f"/resources/depots/{depots['town'].pk}/"
+    _move_key, request_key = _hidden_keys(client.get(url).content.decode())
+    form = {"action": "request", "item": mask.code, "quantity": "300", "days": "7", "key": request_key}
+    for _ in range(2):
+        assert client.post(url, form).status_code == 302
+    assert list(SupplyRequest.objects.values_list("quantity", flat=True)) == [300]
