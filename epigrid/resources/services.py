@@ -16,8 +16,8 @@ A receipt, an issue, a transfer and a request take an ``idempotency_key``: the s
 same account (a phone that lost the answer and sent again) writes nothing and answers what the first
 submission wrote, ``created`` false on it, even when the rest of the body differs. A key this account
 already used for another depot or another kind of entry is refused (field ``idempotency_key``). The key
-is a column unique per account (a transfer keeps it on its outgoing line), so two retries racing each
-other write once: the loser's insert fails and it answers the winner's entry.
+is a column unique per account (a transfer keeps it on its outgoing line), and the account's row is
+locked while it is looked up, so two retries racing each other write once and both answer that entry.
 """
 
 from __future__ import annotations
@@ -182,15 +182,21 @@ def _keyed_line(actor: User, key: str, depot: Depot, kinds: Collection[str]) -> 
     return previous
 
 
-def _once[T](find: Callable[[], T | None], write: Callable[[], T]) -> T:
-    """What ``find`` answers (an earlier submission with the same key), else ``write`` in its own
-    transaction; when the key's unique constraint refuses the write, a request racing this one wrote
-    the same submission a moment ago and that is the answer."""
-    previous = find()
-    if previous is not None:
-        return previous
+def write_once[T](actor: User, key: str, find: Callable[[], T | None], write: Callable[[], T]) -> T:
+    """``write`` in one transaction, or, when ``key`` is given, what ``find`` answers (the earlier
+    submission with that key). The account's row is locked while the key is looked up, so two retries
+    of one account racing each other run one after the other and the second finds the first's entry
+    (not today's stock, which the first may have used up); the key's unique constraint is the last
+    guard, a refused insert answering the entry that won."""
+    if not key:
+        with transaction.atomic():
+            return write()
     try:
         with transaction.atomic():
+            User.objects.select_for_update().filter(pk=actor.pk).first()
+            previous = find()
+            if previous is not None:
+                return previous
             return write()
     except IntegrityError:
         previous = find()
@@ -229,7 +235,7 @@ def stock_receive(
         _audit(actor, depot, line)
         return line
 
-    return _once(lambda: _keyed_line(actor, key, depot, RECEIPTS), write)
+    return write_once(actor, key, lambda: _keyed_line(actor, key, depot, RECEIPTS), write)
 
 
 def stock_issue(
@@ -264,7 +270,7 @@ def stock_issue(
         _audit(actor, depot, line)
         return line
 
-    return _once(lambda: _keyed_line(actor, key, depot, (K.ISSUE,)), write)
+    return write_once(actor, key, lambda: _keyed_line(actor, key, depot, (K.ISSUE,)), write)
 
 
 @dataclass(frozen=True)
@@ -326,7 +332,7 @@ def stock_transfer(
         _audit(actor, target, into)
         return Transfer(out, into)
 
-    return _once(lambda: _keyed_transfer(actor, key, source), write)
+    return write_once(actor, key, lambda: _keyed_transfer(actor, key, source), write)
 
 
 def _audit(actor: User, depot: Depot, line: StockMovement) -> None:
@@ -411,7 +417,7 @@ def request_submit(
         )
         return request
 
-    return _once(lambda: _keyed_request(actor, key, depot), write)
+    return write_once(actor, key, lambda: _keyed_request(actor, key, depot), write)
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 """The same idempotency key sent at the same moment from one account writes once and both calls
-succeed, one 201 and one 200 with the same entry (PostgreSQL: the key's unique constraint refuses the
-second insert, which then answers the first; the stock row lock orders the two)."""
+succeed, one 201 and one 200 with the same entry (PostgreSQL: the account's row is locked while the key
+is looked up, and the key is unique per account)."""
 
 from __future__ import annotations
 
@@ -55,9 +55,10 @@ def test_two_issues_with_one_key_at_once_write_one_ledger_line(world):
     depot = world.depot_a
     stock_receive(actor=world.town_officer, depot=depot, item=mask, quantity=100)
     clients = [session_client(world.town_officer) for _ in range(2)]
+    # 80 of 100: the retry must be answered with the first issue, not checked against the 20 left.
     body = {
         "item": "surgical-mask",
-        "quantity": 30,
+        "quantity": 80,
         "recipient": "甲村卡口值守人员",
         "idempotency_key": "same",
     }
@@ -65,7 +66,7 @@ def test_two_issues_with_one_key_at_once_write_one_ledger_line(world):
     assert sorted(status for status, _body in answers) == [200, 201]
     assert answers[0][1]["id"] == answers[1][1]["id"]
     assert StockMovement.objects.filter(depot=depot, kind="issue").count() == 1
-    assert Stock.objects.get(depot=depot, item=mask).quantity == 70
+    assert Stock.objects.get(depot=depot, item=mask).quantity == 20
 
 
 def test_two_transfers_with_one_key_at_once_move_the_stock_once(world):
@@ -76,11 +77,11 @@ def test_two_transfers_with_one_key_at_once_move_the_stock_once(world):
     village = depot_for_region(world.village_a)
     stock_receive(actor=world.town_officer, depot=depot, item=mask, quantity=100)
     clients = [session_client(world.town_officer) for _ in range(2)]
-    body = {"item": "surgical-mask", "quantity": 40, "target_depot_id": village.pk, "idempotency_key": "same"}
+    body = {"item": "surgical-mask", "quantity": 60, "target_depot_id": village.pk, "idempotency_key": "same"}
     answers = _at_once(clients, f"/supplies/depots/{depot.pk}/transfers", body)
     assert sorted(status for status, _body in answers) == [200, 201]
     assert StockMovement.objects.filter(depot=village).count() == 1
-    assert Stock.objects.get(depot=depot, item=mask).quantity == 60
+    assert Stock.objects.get(depot=depot, item=mask).quantity == 40
 
 
 def test_two_requests_with_one_key_at_once_are_one_request(world):
