@@ -2,8 +2,9 @@
 a site's rooms with who is in them.
 
 Writes are HQ's in its own district (``resources.facilities``): a refusal is a 422 naming the field,
-and nothing is written. A site's occupants are named in full only when the caller's scope covers the
-person; the listing is audited with the person ids.
+and nothing is written. Adding takes an ``idempotency_key``: the same key twice from one account adds
+one facility (201, then 200 with it, whatever else the retry sent). A site's occupants are named in
+full only when the caller's scope covers the person; the listing is audited with the person ids.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class FacilityIn(Schema):
     phone: str = Field("", max_length=20)
     active: bool = True
     district_id: int | None = Field(None, description="a district in the caller's scope (default: theirs)")
+    idempotency_key: str = Field("", max_length=64, description="the same key twice adds one facility")
 
 
 class OccupancyIn(Schema):
@@ -100,7 +102,11 @@ def facility_detail(request: HttpRequest, facility_id: PathId) -> dict[str, obje
     return _facility(user, facility_get_for_user(user=user, facility_id=facility_id))
 
 
-@router.post("/facilities", response={201: FacilityOut}, summary="Add a hospital or fever clinic (HQ)")
+@router.post(
+    "/facilities",
+    response={200: FacilityOut, 201: FacilityOut},
+    summary="Add a hospital or fever clinic (HQ); 201 added, 200 the same idempotency key again",
+)
 def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
@@ -118,12 +124,13 @@ def facility_create(request: HttpRequest, payload: FacilityIn) -> Status[dict[st
         phone=payload.phone,
         active=payload.active,
         district=district,
+        idempotency_key=payload.idempotency_key,
     )
     try:
         facility = facility_save(actor=user, data=data)
     except FacilityError as exc:
         raise _invalid(exc) from None
-    return Status(201, _facility(user, facility))
+    return Status(201 if facility.created else 200, _facility(user, facility))
 
 
 @router.post(

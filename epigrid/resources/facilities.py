@@ -90,6 +90,7 @@ class FacilityInput:
     phone: str = ""
     active: bool = True
     district: Region | None = None  # a new facility's district; an existing one keeps its own
+    idempotency_key: str = ""  # a new facility's: the same key twice from one account adds it once
 
 
 def facilities_for_user(*, user: User, kind: str | None = None) -> QuerySet[Facility]:
@@ -130,7 +131,12 @@ def _check_counts(beds: int, occupied: int) -> None:
 
 @transaction.atomic
 def facility_save(*, actor: User, data: FacilityInput, facility: Facility | None = None) -> Facility:
-    """Add a hospital or fever clinic to HQ's district, or change one (refused: ``FacilityError``)."""
+    """Add a hospital or fever clinic to HQ's district, or change one (refused: ``FacilityError``).
+
+    Adding with an ``idempotency_key`` this account already added a facility with answers that one
+    (``created`` false) and writes nothing, whatever else was sent; the account's row is locked while
+    the key is looked up, so two retries at once add one. A key used for another district is refused.
+    """
     if facility is not None:
         district_id = facility.district_id
     elif data.district is not None and data.district.level == Level.DISTRICT:
@@ -138,6 +144,15 @@ def facility_save(*, actor: User, data: FacilityInput, facility: Facility | None
     else:
         raise FacilityError(_("请选择区/县。"), "district")
     _require_hq(actor, district_id)
+    key = data.idempotency_key.strip()[:64] if facility is None else ""
+    if key:
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = Facility.objects.filter(created_by=actor, idempotency_key=key).first()
+        if previous is not None:
+            if previous.district_id != district_id:
+                raise FacilityError(_("这个提交标识已用于另一条记录。"), "idempotency_key")
+            previous.created = False
+            return previous
     if data.kind not in Facility.Kind.values:
         raise FacilityError(_("未知的机构类型。"), "kind")
     name = data.name.strip()
@@ -160,7 +175,7 @@ def facility_save(*, actor: User, data: FacilityInput, facility: Facility | None
         raise FacilityError(_("本区已有同名机构。"), "name")
     created = facility is None
     if facility is None:
-        facility = Facility(district_id=district_id)
+        facility = Facility(district_id=district_id, created_by=actor, idempotency_key=key)
     else:
         facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if created or facility.occupied != occupied or facility.beds != beds:

@@ -247,10 +247,23 @@ class Facility(TimeStamped):
     occupied = models.PositiveIntegerField(_("在床人数"), default=0)
     occupied_on = models.DateTimeField(_("更新时间"), null=True, blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The client's key for the creation: the same key from the same account adds the facility once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a facility answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("医疗机构")
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="facility_idempotency",
+            ),
             models.UniqueConstraint(fields=["district", "name"], name="facility_unique_name"),
             models.CheckConstraint(
                 condition=Q(occupied__lte=models.F("beds")), name="facility_not_over_beds"

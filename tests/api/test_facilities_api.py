@@ -68,3 +68,24 @@ def test_the_site_table_and_a_sites_rooms_masked(world):
     assert mine["rooms"][1]["free"] == 1
     assert AuditEvent.objects.filter(object_type="site", object_id=str(site.pk)).count() == 2
     assert session_client(world.outsider).get(f"{API}/sites/{site.pk}").status_code == 404
+
+
+def test_a_facility_added_twice_with_one_key_is_added_once(world):
+    client = token_client(world.hq)
+    body = {"kind": "fever_clinic", "name": "区中医院发热门诊", "beds": 12, "idempotency_key": "f-1"}
+    first = _post(client, f"{API}/facilities", body)
+    again = _post(client, f"{API}/facilities", {**body, "beds": 30})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["beds"] == 12
+    assert list(Facility.objects.values_list("name", "beds")) == [("区中医院发热门诊", 12)]
+    assert AuditEvent.objects.filter(object_type="facility", action="create").count() == 1
+
+
+def test_a_facility_key_is_per_account(world):
+    other_hq = f.user("hq2", Role.DISTRICT_HQ, world.district)
+    one = _post(token_client(world.hq), f"{API}/facilities", {"kind": "hospital", "name": "一院", "beds": 5,
+                "idempotency_key": "k"})  # fmt: skip
+    two = _post(token_client(other_hq), f"{API}/facilities", {"kind": "hospital", "name": "二院", "beds": 5,
+                "idempotency_key": "k"})  # fmt: skip
+    assert (one.status_code, two.status_code) == (201, 201)
+    assert sorted(Facility.objects.values_list("name", flat=True)) == ["一院", "二院"]

@@ -1,6 +1,6 @@
-"""The same idempotency key sent at the same moment from one account writes once and both calls
-succeed, one 201 and one 200 with the same entry (PostgreSQL: the account's row is locked while the key
-is looked up, and the key is unique per account)."""
+"""The same idempotency key sent at the same moment from one account writes once (a ledger entry, a
+request, a facility) and both calls succeed, one 201 and one 200 with the same entry (PostgreSQL: the
+account's row is locked while the key is looked up, and the key is unique per account)."""
 
 from __future__ import annotations
 
@@ -91,3 +91,13 @@ def test_two_requests_with_one_key_at_once_are_one_request(world):
     answers = _at_once(clients, "/supplies/requests", body)
     assert sorted(status for status, _body in answers) == [200, 201]
     assert SupplyRequest.objects.count() == 1
+
+
+def test_two_facilities_with_one_key_at_once_are_one_facility(world):
+    from epigrid.resources.models import Facility
+
+    clients = [session_client(world.hq) for _ in range(2)]
+    body = {"kind": "hospital", "name": "区人民医院", "beds": 50, "idempotency_key": "same"}
+    answers = _at_once(clients, "/facilities", body)
+    assert sorted(status for status, _body in answers) == [200, 201]
+    assert Facility.objects.count() == 1
