@@ -7,7 +7,8 @@ to (``POST /regions/{id}/volunteer-teams``, ``/regions/{id}/volunteers``, ``/reg
 
 A double booking (the same person on overlapping shifts anywhere) is accepted, never silently: every
 shift in an answer carries ``conflict`` and the overlapping shifts (``conflicts``; a shift outside the
-caller's scope is given without its place). The same shift sent twice is stored once (201, then 200).
+caller's scope is given without its place). The same shift sent twice is stored once (201, then 200),
+and a member added with an ``idempotency_key`` already used by the account is that member (200).
 Phones are masked as the caller's role says; member and duty listings are audited.
 """
 
@@ -195,6 +196,10 @@ class VolunteerIn(Schema):
     active: bool = True
 
 
+class VolunteerCreateIn(VolunteerIn):
+    idempotency_key: str = Field("", max_length=64, description="the same key twice adds one member")
+
+
 class VolunteerOut(Schema):
     id: int
     name: str
@@ -243,8 +248,9 @@ def _volunteer(user: User, volunteer: Volunteer) -> dict[str, object]:
 
 
 def _volunteer_save(
-    user: User, payload: VolunteerIn, region: Region, volunteer: Volunteer | None
-) -> Volunteer:
+    user: User, payload: VolunteerIn, region: Region, volunteer: Volunteer | None, key: str = ""
+) -> tuple[Volunteer, bool]:
+    """Save through the service; the member as the caller may see them, and whether it was added now."""
     errors: list[FieldError] = []
     team = None
     if payload.team_id is not None:
@@ -269,12 +275,13 @@ def _volunteer_save(
     data = VolunteerInput(
         name=payload.name, phone=payload.phone, kind=str(payload.kind.value), region=region, team=team,
         grids=grids, person=person, user=staff, note=payload.note, active=payload.active,
+        idempotency_key=key,
     )  # fmt: skip
     try:
         saved = volunteer_save(actor=user, data=data, volunteer=volunteer)
     except VolunteerInvalid as exc:
         raise _errors(exc.errors, _MEMBER_FIELDS) from None
-    return volunteer_get_for_user(user=user, volunteer_id=saved.pk)
+    return volunteer_get_for_user(user=user, volunteer_id=saved.pk), saved.created
 
 
 @router.get("/volunteers", response=Page[VolunteerOut], summary="Members in the caller's scope (audited)")
@@ -314,15 +321,16 @@ def volunteer_detail(request: HttpRequest, volunteer_id: PathId) -> dict[str, ob
 
 @router.post(
     "/regions/{int:region_id}/volunteers",
-    response={201: VolunteerOut},
-    summary="Add a member based in a town, village or grid (HQ, towns, village leaders)",
+    response={200: VolunteerOut, 201: VolunteerOut},
+    summary="Add a member in a town, village or grid (HQ, towns, village leaders); 200 the same key again",
 )
 def volunteer_create(
-    request: HttpRequest, region_id: PathId, payload: VolunteerIn
+    request: HttpRequest, region_id: PathId, payload: VolunteerCreateIn
 ) -> Status[dict[str, object]]:
     user = actor(request)
     region = region_get_for_user(user=user, region_id=region_id)
-    return Status(201, _volunteer(user, _volunteer_save(user, payload, region, None)))
+    saved, created = _volunteer_save(user, payload, region, None, payload.idempotency_key)
+    return Status(201 if created else 200, _volunteer(user, saved))
 
 
 @router.put("/volunteers/{int:volunteer_id}", response=VolunteerOut, summary="Change a member (all fields)")
@@ -330,7 +338,7 @@ def volunteer_update(request: HttpRequest, volunteer_id: PathId, payload: Volunt
     user = actor(request)
     volunteer = volunteer_get_for_user(user=user, volunteer_id=volunteer_id)
     region = _region_in_scope(user, payload.region_id, "region_id") or volunteer.region
-    return _volunteer(user, _volunteer_save(user, payload, region, volunteer))
+    return _volunteer(user, _volunteer_save(user, payload, region, volunteer)[0])
 
 
 # --- duties --------------------------------------------------------------------------------------

@@ -104,11 +104,21 @@ class Volunteer(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # The client's key for the creation: the same key from the same account adds the member once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a member answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("志愿者")
         ordering = ["region_id", "name", "id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="volunteer_idempotency",
+            ),
             models.UniqueConstraint(fields=["user"], condition=Q(user__isnull=False), name="volunteer_user"),
             models.UniqueConstraint(
                 fields=["person"], condition=Q(person__isnull=False), name="volunteer_person"

@@ -162,6 +162,7 @@ class VolunteerInput:
     user: User | None = None
     note: str = ""
     active: bool = True
+    idempotency_key: str = ""  # a new member's: the same key twice from one account adds them once
 
 
 def _validate_member(actor: User, data: VolunteerInput, volunteer: Volunteer | None) -> list[FieldError]:
@@ -213,8 +214,21 @@ def volunteer_save(*, actor: User, data: VolunteerInput, volunteer: Volunteer | 
     Adding a member who exists already (same region, name and phone: a form sent twice) returns them
     and writes nothing. Changing the member's link to an account or a resident re-keys their shifts,
     so a double booking across the two identities is still seen.
+
+    Adding with an ``idempotency_key`` this account already added a member with answers that member
+    (``created`` false), whatever else was sent; the account's row is locked while the key is looked up,
+    so two retries at once add one. A key used for a member of another region is refused.
     """
     require_manager(actor, data.region, *([volunteer.region] if volunteer is not None else []))
+    key = data.idempotency_key.strip()[:64] if volunteer is None else ""
+    if key:
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = Volunteer.objects.filter(created_by=actor, idempotency_key=key).first()
+        if previous is not None:
+            if previous.region_id != data.region.pk:
+                raise VolunteerInvalid([FieldError("idempotency_key", _("这个提交标识已用于另一条记录。"))])
+            previous.created = False
+            return previous
     errors = _validate_member(actor, data, volunteer)
     phone = phone_clean(data.phone, errors, required=True)
     if volunteer is None and phone:
@@ -223,7 +237,7 @@ def volunteer_save(*, actor: User, data: VolunteerInput, volunteer: Volunteer | 
             return same
     if errors:
         raise VolunteerInvalid(errors)
-    row = volunteer or Volunteer(created_by=actor)
+    row = volunteer or Volunteer(created_by=actor, idempotency_key=key)
     previous_key = row.person_key if row.pk else ""
     row.name = data.name.strip()
     row.phone = phone

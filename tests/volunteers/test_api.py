@@ -211,3 +211,36 @@ def test_the_member_list_is_counted(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         teams = client.get(API + "/volunteer-teams").json()
     assert teams["items"][0]["member_count"] == 5
+
+
+def test_a_member_added_twice_with_one_key_is_added_once(world):
+    client = token_client(world.village_leader)
+    url = f"/regions/{world.village_a.pk}/volunteers"
+    body = {"name": "赵敏", "phone": "13800004444", "idempotency_key": "m-1"}
+    first = _post(client, url, body)
+    again = _post(client, url, {**body, "phone": "13800005555"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["phone"] == "13800004444"
+    assert list(Volunteer.objects.values_list("name", "phone")) == [("赵敏", "13800004444")]
+    assert AuditEvent.objects.filter(object_type="volunteer", action=AuditEvent.Action.CREATE).count() == 1
+
+
+def test_a_member_key_is_per_account_and_refused_in_another_region(world):
+    leader, town = token_client(world.village_leader), token_client(world.town_officer)
+    url = f"/regions/{world.village_a.pk}/volunteers"
+    assert (
+        _post(leader, url, {"name": "赵敏", "phone": "13800004444", "idempotency_key": "k"}).status_code
+        == 201
+    )
+    assert (
+        _post(town, url, {"name": "钱进", "phone": "13800006666", "idempotency_key": "k"}).status_code == 201
+    )
+    elsewhere = _post(
+        leader,
+        f"/regions/{world.grid_a.pk}/volunteers",
+        {"name": "孙力", "phone": "13800007777", "idempotency_key": "k"},
+    )
+    assert elsewhere.status_code == 422
+    assert [e["loc"] for e in elsewhere.json()["detail"]] == [["body", "payload", "idempotency_key"]]
+    assert elsewhere.json()["detail"][0]["msg"] == "这个提交标识已用于另一条记录。"
+    assert sorted(Volunteer.objects.values_list("name", flat=True)) == ["赵敏", "钱进"]
