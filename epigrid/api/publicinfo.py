@@ -3,7 +3,8 @@ hotlines) of a district or town; the public side itself is ``/public/<code>/feed
 
 Writes go through ``publicinfo.services``, like the pages: a text holding a name, an ID number or a
 mobile phone is a 422 naming the field, line and column, and nothing is saved. Drafting a day twice
-returns the same bulletin (201, then 200); publishing twice changes nothing. Only roles with
+returns the same bulletin (201, then 200); publishing twice changes nothing; a notice added twice with
+one ``idempotency_key`` is added once (201, then 200 with the first). Only roles with
 ``publish_info`` (the district HQ, a town or street office) call these, for regions in their scope.
 """
 
@@ -86,6 +87,7 @@ class NoticeIn(Schema):
 
 class NoticeCreateIn(NoticeIn):
     region_id: int
+    idempotency_key: str = Field("", max_length=64, description="the same key twice adds one notice")
 
 
 def _refused(exc: PublicInfoInvalid) -> ValidationError:
@@ -205,7 +207,11 @@ def notice_list(request: HttpRequest, region_id: int) -> list[dict[str, Any]]:
     return [_notice(n) for n in notices_of(region)]
 
 
-@router.post("/public-notices", response={201: NoticeOut}, summary="Add a guidance text or a hotline")
+@router.post(
+    "/public-notices",
+    response={200: NoticeOut, 201: NoticeOut},
+    summary="Add a guidance text or a hotline; 201 added, 200 the same idempotency key again",
+)
 def notice_create(request: HttpRequest, payload: NoticeCreateIn) -> Status[dict[str, Any]]:
     user = actor(request)
     require(user, "publish_info")
@@ -216,7 +222,7 @@ def notice_create(request: HttpRequest, payload: NoticeCreateIn) -> Status[dict[
         notice = notice_save(actor=user, region=region, **fields)
     except PublicInfoInvalid as exc:
         raise _refused(exc) from None
-    return Status(201, _notice(notice))
+    return Status(201 if notice.created else 200, _notice(notice))
 
 
 @router.put(

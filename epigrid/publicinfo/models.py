@@ -100,12 +100,27 @@ class PublicNotice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The client's key for the creation: the same key from the same account adds the notice once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a notice answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("公开信息")
         verbose_name_plural = verbose_name
         ordering = ["kind", "position", "id"]
         indexes = [models.Index(fields=["region", "active"], name="notice_region_active_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="notice_idempotency",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

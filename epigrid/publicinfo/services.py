@@ -224,11 +224,26 @@ def notice_save(
     position: int = 0,
     active: bool = True,
     notice: PublicNotice | None = None,
+    idempotency_key: str = "",
 ) -> PublicNotice:
-    """Create or change a guidance text or a hotline, refused whole on any problem."""
+    """Create or change a guidance text or a hotline, refused whole on any problem.
+
+    Creating with an ``idempotency_key`` this account already created a notice with answers that
+    notice (``created`` false), whatever else was sent; the account's row is locked while the key is
+    looked up, so two retries at once create one. A key used for another region is refused.
+    """
     _require(actor, region)
     if notice is not None and notice.region_id != region.pk:
         raise PermissionDenied
+    key = idempotency_key.strip()[:64] if notice is None else ""
+    if key:
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = PublicNotice.objects.filter(created_by=actor, idempotency_key=key).first()
+        if previous is not None:
+            if previous.region_id != region.pk:
+                raise PublicInfoInvalid([("idempotency_key", _("这个提交标识已用于另一条记录。"))])
+            previous.created = False
+            return previous
     title, body, phone = title.strip(), body.strip(), phone.strip()
     errors: list[tuple[str, str]] = []
     if kind not in PublicNotice.Kind.values:
@@ -252,7 +267,7 @@ def notice_save(
         raise PublicInfoInvalid(errors)
     check_text(region, [("title", _("标题"), title), ("body", _("内容"), body)], phone=phone)
     if notice is None:
-        notice = PublicNotice(region=region)
+        notice = PublicNotice(region=region, created_by=actor, idempotency_key=key)
     else:
         notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     created = notice.pk is None

@@ -88,3 +88,34 @@ def test_notices(world, morning):
     assert [
         n["id"] for n in client.get(f"{API}/public-notices", {"region_id": world.district.pk}).json()
     ] == [notice["id"]]
+
+
+def test_a_notice_added_twice_with_one_key_is_added_once(world, morning):
+    from epigrid.publicinfo.models import PublicNotice
+
+    client = token_client(world.hq)
+    url = f"{API}/public-notices"
+    body = {"region_id": world.district.pk, "kind": "hotline", "title": "区防控指挥部",
+            "phone": "0571-12345678", "idempotency_key": "n-1"}  # fmt: skip
+    first = _json(client, "post", url, body)
+    again = _json(client, "post", url, {**body, "title": "别的标题"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["title"] == "区防控指挥部"
+    assert list(PublicNotice.objects.values_list("title", flat=True)) == ["区防控指挥部"]
+
+
+def test_a_notice_key_is_per_account_and_refused_in_another_region(world, morning):
+    from epigrid.publicinfo.models import PublicNotice
+
+    url = f"{API}/public-notices"
+    body = {"kind": "hotline", "title": "热线", "phone": "12345", "idempotency_key": "k"}
+    hq, town = token_client(world.hq), token_client(world.town_officer)
+    assert _json(hq, "post", url, {**body, "region_id": world.district.pk}).status_code == 201
+    assert _json(town, "post", url, {**body, "region_id": world.town.pk}).status_code == 201
+    elsewhere = _json(hq, "post", url, {**body, "region_id": world.town.pk})
+    assert elsewhere.status_code == 422
+    assert [e["loc"] for e in elsewhere.json()["detail"]] == [["body", "payload", "idempotency_key"]]
+    assert elsewhere.json()["detail"][0]["msg"] == "这个提交标识已用于另一条记录。"
+    assert sorted(PublicNotice.objects.values_list("region_id", flat=True)) == sorted(
+        [world.district.pk, world.town.pk]
+    )
