@@ -5,6 +5,7 @@ A registration goes through ``checkpoints.services.passage_register``, the servi
 uses: every problem comes back at once as a 422 naming the field (``people``, index, field — the index
 counts the ``people`` list as sent), nothing is written then, and the same ``idempotency_key`` twice
 from the same account registers the stop once (201 the first time, 200 with the same passage after).
+Setting a checkpoint up takes an ``idempotency_key`` too (201, then 200 with the first checkpoint).
 
 Identifiers are shown as the caller's role may see them (``user.caps.identifiers``); a registered
 person's id is given only when the caller's scope covers that person.
@@ -71,6 +72,10 @@ class CheckpointIn(Schema):
     observation_places: int = Field(0, ge=0, le=50, description="a transport hub's observation room")
 
 
+class CheckpointCreateIn(CheckpointIn):
+    idempotency_key: str = Field("", max_length=64, description="the same key twice sets one up")
+
+
 class CheckpointOut(Schema):
     id: int
     name: str
@@ -123,7 +128,7 @@ def _checkpoint(user: User, checkpoint: Checkpoint) -> dict[str, object]:
     }
 
 
-def _checkpoint_input(user: User, payload: CheckpointIn) -> CheckpointInput:
+def _checkpoint_input(user: User, payload: CheckpointIn, key: str = "") -> CheckpointInput:
     region = region_get_for_user(user=user, region_id=payload.region_id)
     return CheckpointInput(
         name=payload.name,
@@ -140,6 +145,7 @@ def _checkpoint_input(user: User, payload: CheckpointIn) -> CheckpointInput:
         staff=payload.staff,
         active=payload.active,
         observation_places=payload.observation_places,
+        idempotency_key=key,
     )
 
 
@@ -222,16 +228,20 @@ def checkpoint_detail(request: HttpRequest, checkpoint_id: PathId) -> dict[str, 
     return _checkpoint(user, checkpoint_get_for_user(user=user, checkpoint_id=checkpoint_id))
 
 
-@router.post("/checkpoints", response={201: CheckpointOut}, summary="Set up a checkpoint (town office or HQ)")
-def checkpoint_create(request: HttpRequest, payload: CheckpointIn) -> Status[dict[str, object]]:
+@router.post(
+    "/checkpoints",
+    response={200: CheckpointOut, 201: CheckpointOut},
+    summary="Set up a checkpoint (town office or HQ); 201 set up, 200 the same idempotency key again",
+)
+def checkpoint_create(request: HttpRequest, payload: CheckpointCreateIn) -> Status[dict[str, object]]:
     user = actor(request)
     require(user, "can_write")
-    data = _checkpoint_input(user, payload)
+    data = _checkpoint_input(user, payload, payload.idempotency_key)
     try:
         checkpoint = checkpoint_save(actor=user, data=data)
     except CheckpointInvalid as exc:
         raise _errors(exc.errors) from None
-    return Status(201, _checkpoint(user, checkpoint))
+    return Status(201 if checkpoint.created else 200, _checkpoint(user, checkpoint))
 
 
 @router.put(

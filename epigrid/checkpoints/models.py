@@ -58,6 +58,11 @@ class Checkpoint(TimeStamped):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # The client's key for the creation: the same key from the same account sets it up once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a checkpoint answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("卡口")
@@ -66,6 +71,13 @@ class Checkpoint(TimeStamped):
             models.Index(fields=["district", "active"], name="checkpoint_district_idx"),
             models.Index(fields=["town"], name="checkpoint_town_idx"),
             models.Index(fields=["village"], name="checkpoint_village_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="checkpoint_idempotency",
+            )
         ]
 
     def __str__(self) -> str:

@@ -74,6 +74,7 @@ class CheckpointInput:
     staff: str = ""
     active: bool = True
     observation_places: int = 0  # the observation room of a transport hub (0: none)
+    idempotency_key: str = ""  # a new checkpoint's: the same key twice from one account sets it up once
 
 
 def _manage(actor: User, region: Region) -> None:
@@ -135,15 +136,29 @@ def _validate_checkpoint(data: CheckpointInput) -> tuple[list[FieldError], str]:
 def checkpoint_save(
     *, actor: User, data: CheckpointInput, checkpoint: Checkpoint | None = None
 ) -> Checkpoint:
-    """Create a checkpoint, or change ``checkpoint``; refused outside the actor's scope."""
+    """Create a checkpoint, or change ``checkpoint``; refused outside the actor's scope.
+
+    Creating with an ``idempotency_key`` this account already set a checkpoint up with answers that
+    checkpoint (``created`` false), whatever else was sent; the account's row is locked while the key is
+    looked up, so two retries at once create one. A key used in another region is refused.
+    """
     _manage(actor, data.region)
     if checkpoint is not None:
         _manage(actor, checkpoint.region)
+    key = data.idempotency_key.strip()[:64] if checkpoint is None else ""
+    if key:
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = Checkpoint.objects.filter(created_by=actor, idempotency_key=key).first()
+        if previous is not None:
+            if previous.region_id != data.region.pk:
+                raise CheckpointInvalid([FieldError("idempotency_key", _("这个提交标识已用于另一条记录。"))])
+            previous.created = False
+            return previous
     errors, name = _validate_checkpoint(data)
     if errors:
         raise CheckpointInvalid(errors)
     chain = chain_to(data.region)
-    row = checkpoint or Checkpoint(created_by=actor)
+    row = checkpoint or Checkpoint(created_by=actor, idempotency_key=key)
     row.name = name
     row.kind = data.kind
     row.region = data.region

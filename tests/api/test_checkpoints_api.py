@@ -87,6 +87,32 @@ def test_another_districts_checkpoint_is_404(world, gate):
     assert rows(Passage) == 0
 
 
+def test_a_checkpoint_set_up_twice_with_one_key_is_set_up_once(world):
+    client = session_client(world.town_officer)
+    body = {"name": "甲镇东卡口", "kind": "road", "region_id": world.town.pk, "idempotency_key": "c-1"}
+    first = _post(client, f"{API}/checkpoints", body)
+    again = _post(client, f"{API}/checkpoints", {**body, "name": "别的名字"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["name"] == "甲镇东卡口"
+    assert Checkpoint.objects.filter(created_by=world.town_officer).count() == 1
+    assert [e.action for e in api_events("checkpoint")] == [AuditEvent.Action.CREATE]
+
+
+def test_a_checkpoint_key_is_per_account_and_refused_in_another_region(world):
+    body = {"name": "甲镇东卡口", "kind": "road", "region_id": world.town.pk, "idempotency_key": "k"}
+    town = _post(session_client(world.town_officer), f"{API}/checkpoints", body)
+    hq = _post(session_client(world.hq), f"{API}/checkpoints", {**body, "name": "甲镇西卡口"})
+    assert (town.status_code, hq.status_code) == (201, 201) and town.json()["id"] != hq.json()["id"]
+    elsewhere = _post(
+        session_client(world.town_officer), f"{API}/checkpoints",
+        {**body, "name": "甲村卡口", "region_id": world.village_a.pk},
+    )  # fmt: skip
+    assert elsewhere.status_code == 422
+    assert [e["loc"] for e in elsewhere.json()["detail"]] == [["body", "payload", "idempotency_key"]]
+    assert elsewhere.json()["detail"][0]["msg"] == "这个提交标识已用于另一条记录。"
+    assert not Checkpoint.objects.filter(name="甲村卡口").exists()
+
+
 def test_town_officer_creates_and_updates_a_checkpoint(world):
     client = session_client(world.town_officer)
     body = {
