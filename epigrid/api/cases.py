@@ -3,7 +3,8 @@
 Writes go through ``epigrid.cases.services`` and ``epigrid.cases.contacts``, the services the pages use;
 a refusal (an impossible transition, a self-contact, an exposure in the future …) is a 409 with the
 reason in ``detail``. Classifying and registering contacts need ``classify_cases`` (HQ, towns);
-recording a measure needs ``can_write``.
+recording a measure needs ``can_write``, and the same ``idempotency_key`` twice from one account records
+it once (201, then 200 with the first measure; a key used for another person is a 409).
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ class MeasureIn(Schema):
     decided_at: dt.datetime | None = None
     room_id: int | None = Field(None, description="centralized observation: a room of the district")
     last_exposure: dt.date | None = Field(None, description="observation counted from this day")
+    idempotency_key: str = Field("", max_length=64, description="the same key twice records one measure")
 
 
 class ContactOut(Schema):
@@ -354,8 +356,8 @@ def _room(person: Person, room_id: int | None) -> Room | None:
 
 @router.post(
     "/persons/{int:person_id}/measures",
-    response={201: MeasureOut, 409: ErrorOut},
-    summary="Record a measure for a person",
+    response={200: MeasureOut, 201: MeasureOut, 409: ErrorOut},
+    summary="Record a measure for a person; 201 recorded, 200 the same idempotency key again",
 )
 def measure_create(request: HttpRequest, person_id: PathId, payload: MeasureIn) -> Status[dict[str, object]]:
     user = actor(request)
@@ -371,10 +373,11 @@ def measure_create(request: HttpRequest, person_id: PathId, payload: MeasureIn) 
             decided_at=payload.decided_at,
             room=_room(person, payload.room_id),
             last_exposure=payload.last_exposure,
+            idempotency_key=payload.idempotency_key,
         )
     except CaseError as exc:
         raise _refused(exc) from None
-    return Status(201, _measure(measure))
+    return Status(201 if measure.created else 200, _measure(measure))
 
 
 @router.get(

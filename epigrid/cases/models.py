@@ -122,10 +122,22 @@ class Measure(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # The client's key for the submission: the same key from the same account records the measure once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a measure answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("措施")
         indexes = [models.Index(fields=["person", "decided_at"], name="measure_person_at_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["decided_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="measure_idempotency",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind}"

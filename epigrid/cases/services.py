@@ -268,6 +268,7 @@ def measure_record(
     decided_at: dt.datetime | None = None,
     room: Room | None = None,
     last_exposure: dt.date | None = None,
+    idempotency_key: str = "",
 ) -> Measure:
     """Record a measure taken for a person; observation measures open or extend their episode.
 
@@ -275,8 +276,21 @@ def measure_record(
     services (a second one of the same kind extends the open episode from a later exposure; another
     kind moves the person, the old episode ending as transferred). Admission to a designated hospital
     or a fever clinic closes the open episode.
+
+    The same ``idempotency_key`` again from the same account answers the measure it recorded (``created``
+    false) and changes nothing, whatever else was sent (a retry must not extend the episode again); the
+    account's row is locked while the key is looked up. A key used for another person is refused.
     """
     require(actor, "can_write")
+    key = idempotency_key.strip()[:64]
+    if key:
+        User.objects.select_for_update().filter(pk=actor.pk).first()
+        previous = Measure.objects.filter(decided_by=actor, idempotency_key=key).first()
+        if previous is not None:
+            if previous.person_id != person.pk:
+                raise CaseError(_("这个提交标识已用于另一条记录。"))
+            previous.created = False
+            return previous
     if kind not in Measure.Kind.values:
         raise CaseError(_("未知的措施。"))
     place, note = place.strip(), note.strip()
@@ -313,6 +327,7 @@ def measure_record(
         place=place,
         note=note,
         episode=episode,
+        idempotency_key=key,
     )
     audit_log(
         actor=actor,

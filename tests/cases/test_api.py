@@ -69,6 +69,35 @@ def test_grid_workers_cannot_classify_but_may_record_measures(world, confirmed_z
     assert [m["kind"] for m in listed] == ["home_monitoring"]
 
 
+def test_a_measure_sent_twice_with_one_key_is_recorded_once(world):
+    from epigrid.cases.models import Measure
+    from epigrid.monitoring.models import Episode
+
+    wang = _wang(world)
+    client = token_client(world.grid_worker_a)
+    url = f"{API}/persons/{wang.pk}/measures"
+    first = _post(client, url, {"kind": "home_monitoring", "idempotency_key": "m-1"})
+    again = _post(client, url, {"kind": "home_monitoring", "note": "重发", "idempotency_key": "m-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["note"] == ""
+    assert Measure.objects.filter(person=wang).count() == 1
+    assert Episode.objects.filter(person=wang).count() == 1
+    assert len(api_events("measure")) == 1
+
+
+def test_a_measure_key_is_per_account_and_refused_for_another_person(world):
+    from epigrid.cases.models import Measure
+
+    wang = _wang(world)
+    body = {"kind": "home_monitoring", "idempotency_key": "k"}
+    grid = _post(token_client(world.grid_worker_a), f"{API}/persons/{wang.pk}/measures", body)
+    town = _post(token_client(world.town_officer), f"{API}/persons/{wang.pk}/measures", body)
+    assert (grid.status_code, town.status_code) == (201, 201) and grid.json()["id"] != town.json()["id"]
+    other = _post(token_client(world.grid_worker_a), f"{API}/persons/{world.zhang.pk}/measures", body)
+    assert other.status_code == 409 and other.json()["detail"] == "这个提交标识已用于另一条记录。"
+    assert Measure.objects.filter(person=world.zhang).count() == 0
+
+
 def test_contacts_are_registered_once(world, confirmed_zhang):
     wang = _wang(world)
     client = token_client(world.town_officer)
