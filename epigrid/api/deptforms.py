@@ -4,7 +4,8 @@ The export is the page's export (``deptforms.services.form_export``): scoped to 
 (404 outside), a day in the future refused (400), a purpose (``?purpose=``, 导出用途) required (422
 without it), identifiers masked unless both the form and the role need them, stamped with the caller's
 name and audited with the purpose. Defining a form needs ``define_forms`` (HQ, departments); every
-problem of a definition comes back at once in ``detail`` keyed by field (400).
+problem of a definition comes back at once in ``detail`` keyed by field (400). The same
+``idempotency_key`` twice from one account defines the form once (201, then 200 with it).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class FormIn(Schema):
     grouping: str = "none"
     requires_identifiers: bool = False
     note: str = ""
+    idempotency_key: str = Field("", max_length=64, description="the same key twice defines one form")
 
 
 def _out(form: FormTemplate) -> dict[str, Any]:
@@ -153,8 +155,8 @@ def _quote(file_name: str) -> str:
 
 @router.post(
     "/regions/{int:region_id}/forms",
-    response={201: FormDetailOut, 400: dict[str, Any]},
-    summary="Define a form for a region's tree (define_forms)",
+    response={200: FormDetailOut, 201: FormDetailOut, 400: dict[str, Any]},
+    summary="Define a form for a region's tree (define_forms); 201 defined, 200 the same key again",
 )
 def form_create(request: HttpRequest, region_id: PathId, payload: FormIn) -> Status[dict[str, Any]]:
     user = actor(request)
@@ -165,4 +167,4 @@ def form_create(request: HttpRequest, region_id: PathId, payload: FormIn) -> Sta
         form = form_define(actor=user, region=region, data=data, request=request)
     except FormError as exc:
         return Status(400, {"detail": exc.errors})
-    return Status(201, {**_out(form), "versions": [form.version]})
+    return Status(201 if form.created else 200, {**_out(form), "versions": [form.version]})

@@ -65,10 +65,22 @@ class FormTemplate(TimeStamped):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(_("版本"), default=1)
+    # The client's key for the definition: the same key from the same account defines the form once.
+    idempotency_key = models.CharField(_("提交标识"), max_length=64, blank=True)
+
+    # Not stored: false on a form answered again for a repeated idempotency key.
+    created = True
 
     class Meta:
         verbose_name = _("部门表格")
         ordering = ["-builtin", "title", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="form_idempotency",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} v{self.version}"

@@ -78,6 +78,7 @@ class FormInput:
     grouping: str = Grouping.NONE
     requires_identifiers: bool = False
     note: str = ""
+    idempotency_key: str = ""  # a new form's: the same key twice from one account defines it once
 
 
 def _column_errors(data: FormInput) -> list[str]:
@@ -171,21 +172,36 @@ def _may_define(actor: User, region: Region) -> None:
 def form_define(
     *, actor: User, region: Region, data: FormInput, request: HttpRequest | None = None
 ) -> FormTemplate:
-    """Create a form for ``region``'s tree (version 1); ``FormError`` lists every problem."""
+    """Create a form for ``region``'s tree (version 1); ``FormError`` lists every problem.
+
+    The same ``idempotency_key`` again from the same account answers the form it defined (``created``
+    false), whatever else was sent; the account's row is locked while the key is looked up, so two
+    retries at once define one. A key used for another region's form is refused.
+    """
     _may_define(actor, region)
-    errors = form_validate(data)
-    if errors:
-        raise FormError(errors)
-    form = FormTemplate(name=data.name, region=region, created_by=actor, version=1)
-    _apply(form, data)
-    try:
-        with transaction.atomic():
-            form.save()
-            FormRevision.objects.create(
-                template=form, version=1, definition=form.definition(), created_by=actor
-            )
-    except IntegrityError:
-        raise FormError({"name": [str(ERR_NAME_TAKEN)]}) from None  # a racing definition took the name
+    key = data.idempotency_key.strip()[:64]
+    with transaction.atomic():
+        if key:
+            User.objects.select_for_update().filter(pk=actor.pk).first()
+            previous = FormTemplate.objects.filter(created_by=actor, idempotency_key=key).first()
+            if previous is not None:
+                if previous.region_id != region.pk:
+                    raise FormError({"idempotency_key": [_("这个提交标识已用于另一条记录。")]})
+                previous.created = False
+                return previous
+        errors = form_validate(data)
+        if errors:
+            raise FormError(errors)
+        form = FormTemplate(name=data.name, region=region, created_by=actor, version=1, idempotency_key=key)
+        _apply(form, data)
+        try:
+            with transaction.atomic():
+                form.save()
+                FormRevision.objects.create(
+                    template=form, version=1, definition=form.definition(), created_by=actor
+                )
+        except IntegrityError:
+            raise FormError({"name": [str(ERR_NAME_TAKEN)]}) from None  # a racing definition took the name
     audit_log(
         actor=actor, action=AuditEvent.Action.CREATE, object_type="dept_form", object_id=form.name,
         region_path=region.path, detail={"version": 1, "columns": data.columns}, request=request,

@@ -62,3 +62,34 @@ def test_define_needs_the_capability_and_names_every_problem(world):
     created = client.post(url, json.dumps(body), content_type="application/json")
     assert created.status_code == 201 and created.json()["version"] == 1
     assert FormTemplate.objects.get(name="api-form").region == world.district
+
+
+def _define(client, region, body):
+    return client.post(f"{API}/regions/{region.pk}/forms", json.dumps(body), content_type="application/json")
+
+
+def test_a_form_defined_twice_with_one_key_is_defined_once(world):
+    body = {"name": "keyed-form", "title": "接口表格", "kind": "people", "row_source": "person",
+            "columns": ["name", "phone"], "idempotency_key": "f-1"}  # fmt: skip
+    client = session_client(world.hq)
+    first = _define(client, world.district, body)
+    again = _define(client, world.district, {**body, "title": "别的标题"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json() and again.json()["title"] == "接口表格"
+    assert FormTemplate.objects.filter(created_by=world.hq).count() == 1
+    assert AuditEvent.objects.filter(object_type="dept_form", action=AuditEvent.Action.CREATE).count() == 1
+
+
+def test_a_form_key_is_per_account_and_refused_in_another_region(world):
+    body = {"title": "接口表格", "kind": "people", "row_source": "person", "columns": ["name"],
+            "idempotency_key": "k"}  # fmt: skip
+    hq = _define(session_client(world.hq), world.district, {**body, "name": "hq-form"})
+    dept = _define(session_client(world.department), world.district, {**body, "name": "dept-form"})
+    assert (hq.status_code, dept.status_code) == (201, 201)
+    elsewhere = _define(session_client(world.hq), world.town, {**body, "name": "town-form"})
+    assert elsewhere.status_code == 400
+    assert elsewhere.json()["detail"] == {"idempotency_key": ["这个提交标识已用于另一条记录。"]}
+    assert sorted(FormTemplate.objects.filter(builtin=False).values_list("name", flat=True)) == [
+        "dept-form",
+        "hq-form",
+    ]
