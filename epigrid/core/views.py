@@ -59,6 +59,8 @@ def home(request: ScopedRequest) -> HttpResponse:
     """Send the user to their region; someone with several regions picks one."""
     if request.user.role == Role.CLINIC:  # a fever clinic works on its register, not the region tree
         return HttpResponseRedirect(reverse("triage:list"))
+    if request.user.role == Role.POLICE:  # a police station works on the clues of its area
+        return HttpResponseRedirect(reverse("clues:list"))
     roots = scope_for(request.user).roots
     if len(roots) == 1:
         return HttpResponseRedirect(reverse("regions:detail", args=[roots[0].pk]))

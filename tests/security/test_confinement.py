@@ -171,3 +171,11 @@ def test_the_areas_of_the_roles_and_the_path_overrides_exist():
         Role.POLICE,
         Role.CLINIC,
     }
+
+
+@pytest.mark.parametrize(("persona", "landing"), [("police", "/clues/"), ("clinic", "/triage/")])
+def test_a_confined_role_lands_in_its_area_after_logging_in(world, persona, landing):
+    """Home (where log-in lands and the brand links) must not send a confined role to a 403."""
+    response = session_client(getattr(world, persona)).get("/home/")
+    assert response.status_code == 302 and response["Location"] == landing
+    assert session_client(getattr(world, persona)).get(landing).status_code == 200
