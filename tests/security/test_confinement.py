@@ -179,3 +179,14 @@ def test_a_confined_role_lands_in_its_area_after_logging_in(world, persona, land
     response = session_client(getattr(world, persona)).get("/home/")
     assert response.status_code == 302 and response["Location"] == landing
     assert session_client(getattr(world, persona)).get(landing).status_code == 200
+
+
+def test_the_clinic_reads_the_patients_place_without_links_into_closed_areas(world):
+    """The breadcrumbs of the person page name the patient's village and grid; for a confined role they
+    are plain text, not links to region pages that would answer 403."""
+    page = session_client(world.clinic).get(f"/people/{world.zhang.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert world.village_a.name in html and f'href="/regions/{world.village_a.pk}/"' not in html
+    hq_page = session_client(world.hq).get(f"/people/{world.zhang.pk}/").content.decode()
+    assert f'href="/regions/{world.village_a.pk}/"' in hq_page
