@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -155,6 +156,10 @@ def chain_ids(grid: Region) -> dict[str, int]:
 
 
 ERR_IMPORT_INTERNAL = "系统内部错误，未导入任何数据；请联系系统管理员"
+ERR_IMPORT_INTERRUPTED = "导入进程已中断，未导入任何数据；请重新上传文件"
+# An import is one transaction of seconds (a city's tree is a few thousand rows): one still "running"
+# this long after its claim lost its worker (killed, power cut) and wrote nothing.
+STALE_IMPORT_AFTER = dt.timedelta(minutes=15)
 
 
 @transaction.atomic
@@ -175,6 +180,20 @@ def region_import_submit(*, actor: User, kind: str, file_name: str, content: byt
     pk = region_import.pk
     transaction.on_commit(lambda: region_import_run.enqueue(pk))
     return region_import
+
+
+def region_imports_settle_stale(*, user: User) -> int:
+    """Mark ``user``'s imports whose worker died while running as failed, so that the page says so and
+    the file can be uploaded again (the task queue does not re-run a task whose worker was killed)."""
+    stamp = now()
+    return RegionImport.objects.filter(
+        uploaded_by=user, status=RegionImport.Status.RUNNING, updated_at__lt=stamp - STALE_IMPORT_AFTER
+    ).update(
+        status=RegionImport.Status.FAILED,
+        errors=[ERR_IMPORT_INTERRUPTED],
+        finished_at=stamp,
+        updated_at=stamp,
+    )
 
 
 def region_import_process(*, import_id: int) -> str:

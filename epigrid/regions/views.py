@@ -10,7 +10,7 @@ from epigrid.core.access import ScopedRequest, requires, scoped
 from epigrid.regions import selectors
 from epigrid.regions.forms import BoundaryImportForm, RegionImportForm
 from epigrid.regions.models import Level, RegionImport
-from epigrid.regions.services import region_import_submit
+from epigrid.regions.services import region_import_submit, region_imports_settle_stale
 
 # Each import kind's form; the form prefix is the kind, so the field names are tree-file, boundaries-file.
 IMPORT_FORMS: dict[str, type[forms_.Form]] = {
@@ -67,6 +67,7 @@ def region_import(request: ScopedRequest) -> HttpResponse:
             )
             return redirect("regions:import_detail", region_import.pk)
         status = 400
+    region_imports_settle_stale(user=user)
     recent = selectors.region_imports_for_user(user=user)
     context = {
         "tree_form": forms[RegionImport.Kind.TREE],
@@ -80,6 +81,7 @@ def region_import(request: ScopedRequest) -> HttpResponse:
 @requires("manage_regions")
 def region_import_detail(request: ScopedRequest, import_id: int) -> HttpResponse:
     """Show one import; while it waits or runs, htmx polls this page's status fragment."""
+    region_imports_settle_stale(user=request.user)
     region_import = selectors.region_import_get_for_user(user=request.user, import_id=import_id)
     context = {
         "imp": region_import,

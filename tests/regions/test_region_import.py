@@ -229,6 +229,37 @@ def test_a_claimed_import_is_not_processed_twice(world):
     assert Region.objects.count() == before
 
 
+def test_an_import_whose_worker_died_is_shown_failed_and_can_be_uploaded_again(world, upload):
+    """The task queue never re-runs a task whose worker was killed: an import still "running" 15 minutes
+    after its claim wrote nothing (one transaction), and the page says so instead of polling for ever."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from epigrid.regions.services import ERR_IMPORT_INTERRUPTED
+
+    stale = RegionImport.objects.create(
+        kind=RegionImport.Kind.TREE, file_name="t.csv", content=GOOD_CSV.encode(), uploaded_by=world.hq
+    )
+    fresh = RegionImport.objects.create(
+        kind=RegionImport.Kind.TREE, file_name="t.csv", content=GOOD_CSV.encode(), uploaded_by=world.hq
+    )
+    RegionImport.objects.filter(pk=stale.pk).update(
+        status=RegionImport.Status.RUNNING, updated_at=timezone.now() - dt.timedelta(minutes=16)
+    )
+    RegionImport.objects.filter(pk=fresh.pk).update(
+        status=RegionImport.Status.RUNNING, updated_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    page = _hq(world).get(reverse("regions:import_detail", args=[stale.pk])).content.decode()
+    assert ERR_IMPORT_INTERRUPTED in page
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, stale.errors) == (RegionImport.Status.FAILED, [ERR_IMPORT_INTERRUPTED])
+    assert fresh.status == RegionImport.Status.RUNNING  # still within its time: left alone
+    again = upload(_hq(world), GOOD_CSV.encode("utf-8-sig"), "tree.csv")
+    assert 'data-status="done"' in again.content.decode()
+
+
 def test_status_fragment_polls_while_queued(world):
     client = _hq(world)
     url = reverse("regions:import_detail", args=[world.hq_import.pk])
