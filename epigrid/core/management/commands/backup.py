@@ -15,6 +15,10 @@ class Command(BaseCommand):
         "Back up the database while the site runs (SQLite: the online backup API; PostgreSQL: pg_dump -Fc), "
         "verify the copy and write its manifest (<file>.manifest.json) beside it."
     )
+    # A backup must run whatever the system checks say, and on a busy SQLite database the checks' probe
+    # of JSON support takes the write lock (BEGIN IMMEDIATE): under a stream of writes it can time out
+    # and report "SQLite does not support JSONFields", which stopped the backup (seen in CI).
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
